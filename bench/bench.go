@@ -1,0 +1,442 @@
+// Package bench runs a scenario end to end: it starts the servers (the
+// embedded testbed in a child process) or points at a remote one, drives
+// the scenario's phases through package loadgen, measures the CPU of the
+// generator and of the servers apart, reads the servers' own counts,
+// attaches warnings and returns the run as a results.Run.
+//
+// It does not parse command lines, print or draw: package main does, with
+// the Progress callback and the returned Run.
+package bench
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tlsbench/tlsbench/bench/testbed"
+	"github.com/tlsbench/tlsbench/loadgen"
+	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// Options are the settings of a run that are not part of the scenario.
+type Options struct {
+	// TestbedCommand is the command that runs the testbed child, reading
+	// its config on stdin (Serve). Default: this executable with the
+	// argument "testbed".
+	TestbedCommand []string
+
+	// CertDir is where throwaway testbed certificates are kept. Default:
+	// "certs".
+	CertDir string
+
+	// Version is the tool version recorded in results.
+	Version string
+
+	// Command is the command line recorded in results.
+	Command []string
+
+	// Progress, if not nil, is called while phases run (from another
+	// goroutine).
+	Progress func(Progress)
+}
+
+// Progress reports a running phase.
+type Progress struct {
+	Scenario string
+	// Index is the phase's index in the scenario, Phases their number.
+	Index, Phases int
+	// Planned is the phase's duration (0 for a count-bounded phase) and
+	// Count its connection count (0 for a duration-bounded phase).
+	Planned time.Duration
+	Count   int64
+	loadgen.Progress
+}
+
+// ErrInterrupted is wrapped by Run's error when ctx was canceled; the run
+// it returns is then partial.
+var ErrInterrupted = errors.New("interrupted")
+
+// Run runs sc and returns its result. The scenario must be valid (loaded
+// with scenarios.Load, or checked with Validate). When ctx is canceled the
+// phase in flight stops, the servers are stopped, and Run returns the run
+// marked partial together with an error wrapping ErrInterrupted. Other
+// errors after the start return the partial run too; a nil run means
+// nothing was measured.
+func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Run, error) {
+	run := &results.Run{
+		SchemaVersion: results.SchemaVersion,
+		StartedAt:     time.Now(),
+		Tool:          results.Tool{Version: opts.Version, Go: runtime.Version(), Command: opts.Command},
+		Machine:       machine(),
+		Warnings:      []results.Warning{},
+	}
+	cfgJSON, err := json.Marshal(sc)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	run.Scenario = results.Scenario{Name: sc.Name, File: sc.File, Config: cfgJSON}
+
+	srv, err := startServers(ctx, sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	run.Target = srv.target
+	lcfg, err := loadgenConfig(sc, srv)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := loadgen.New(lcfg)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	run.Client = results.Client{
+		AfterHandshake: string(sc.AfterHandshake),
+		Close:          closeDescription(sc.AfterHandshake),
+		SessionCache:   "none: every handshake is full",
+		Clients:        sc.Clients.Count,
+		Concurrency:    sc.Clients.Concurrency,
+	}
+	if lcfg.Resume {
+		run.Client.SessionCache = "one session per client (its most recent), keyed by server name"
+	}
+
+	var runErr error
+	for i, p := range sc.Phases {
+		lp := loadgen.Phase{Name: p.Name, Measured: p.Recorded(), Duration: time.Duration(p.Duration), Count: int64(p.Count)}
+		var progress func(loadgen.Progress)
+		if opts.Progress != nil {
+			progress = func(lpr loadgen.Progress) {
+				opts.Progress(Progress{Scenario: sc.Name, Index: i, Phases: len(sc.Phases), Planned: lp.Duration, Count: lp.Count, Progress: lpr})
+			}
+		}
+		before, err := srv.snapshot(ctx)
+		if err != nil {
+			runErr = err
+			break
+		}
+		ph, err := gen.Run(ctx, lp, progress)
+		after, serr := srv.snapshot(context.WithoutCancel(ctx))
+		if serr == nil {
+			fillServerSide(&ph, before, after)
+		}
+		run.Phases = append(run.Phases, ph)
+		if err != nil {
+			runErr = err
+			break
+		}
+		if serr != nil {
+			runErr = serr
+			break
+		}
+	}
+	if err := srv.stop(); err != nil && runErr == nil {
+		run.Warnings = append(run.Warnings, results.Warning{Code: "server_stop", Message: err.Error()})
+	}
+	run.EndedAt = time.Now()
+	run.Warnings = append(run.Warnings, warnings(sc, run)...)
+	switch {
+	case runErr == nil:
+	case ctx.Err() != nil:
+		run.Partial = true
+		run.PartialReason = "interrupted: " + context.Cause(ctx).Error()
+		return run, fmt.Errorf("bench: %s: %w", sc.Name, ErrInterrupted)
+	default:
+		run.Partial = true
+		run.PartialReason = runErr.Error()
+		return run, fmt.Errorf("bench: %s: %w", sc.Name, runErr)
+	}
+	return run, nil
+}
+
+// servers is what a run measures: the embedded testbed or a remote server.
+type servers struct {
+	tb     *testbed.Process
+	target results.Target
+	roots  *x509.CertPool
+}
+
+func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*servers, error) {
+	if !sc.Target.Embedded() {
+		s := &servers{target: results.Target{
+			Kind:               "remote",
+			Server:             "remote (not started by tlsbench)",
+			Addresses:          []string{sc.Target.Address},
+			ServerName:         sc.Target.ServerName,
+			InsecureSkipVerify: sc.Target.InsecureSkipVerify,
+		}}
+		if sc.Target.CAFile != "" {
+			pool, err := loadPool(sc.Target.CAFile)
+			if err != nil {
+				return nil, err
+			}
+			s.roots = pool
+		}
+		return s, nil
+	}
+	dir := opts.CertDir
+	if dir == "" {
+		dir = "certs"
+	}
+	certs, err := EnsureCerts(dir, sc.TLS.Key)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := loadPool(certs.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	argv := opts.TestbedCommand
+	if len(argv) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("bench: find own executable for the testbed: %w", err)
+		}
+		argv = []string{exe, "testbed"}
+	}
+	tcfg := testbed.Config{
+		CertFile:         certs.CertFile,
+		KeyFile:          certs.KeyFile,
+		Store:            "tickets",
+		SharedTicketKey:  sc.Topology.TicketKeys == scenarios.Shared,
+		SharedCache:      sc.Topology.SessionCache == scenarios.Shared,
+		HandshakeTimeout: time.Duration(sc.Timeouts.Handshake) + time.Duration(sc.Timeouts.IO),
+	}
+	store := "stateless tickets, " + string(sc.Topology.TicketKeys) + " ticket keys"
+	if sc.Resumption == scenarios.ResumeCache {
+		tcfg.Store = "cache"
+		store = "server-side session cache (" + string(sc.Topology.SessionCache) +
+			"): Go stateful tickets via WrapSession/UnwrapSession; the ticket field carries a 16-byte handle"
+	}
+	for i := range sc.Topology.Nodes {
+		tcfg.Addresses = append(tcfg.Addresses, fmt.Sprintf("127.0.0.%d:0", i+2))
+	}
+	tb, err := testbed.Start(ctx, argv, tcfg)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	return &servers{
+		tb:    tb,
+		roots: pool,
+		target: results.Target{
+			Kind:         "embedded",
+			Server:       "tlsbench testbed (Go " + runtime.Version() + " crypto/tls), own process",
+			Addresses:    tb.Addresses,
+			ServerName:   ServerName,
+			SessionStore: store,
+		},
+	}, nil
+}
+
+func (s *servers) pids() []int {
+	if s.tb == nil {
+		return nil
+	}
+	return []int{s.tb.Pid()}
+}
+
+func (s *servers) stop() error {
+	if s.tb == nil {
+		return nil
+	}
+	return s.tb.Stop()
+}
+
+// snapshot is the counters read at a phase boundary.
+type snapshot struct {
+	cpu   cpuSample
+	stats *testbed.Stats
+}
+
+func (s *servers) snapshot(ctx context.Context) (snapshot, error) {
+	var snap snapshot
+	if s.tb != nil {
+		st, err := s.tb.Stats(ctx)
+		if err != nil {
+			return snap, fmt.Errorf("bench: %w", err)
+		}
+		snap.stats = &st
+	}
+	snap.cpu = sampleCPU(s.pids())
+	return snap, nil
+}
+
+// fillServerSide adds to ph what was measured outside the generator:
+// CPU of both sides and the machine, and the servers' own counts.
+func fillServerSide(ph *results.Phase, a, b snapshot) {
+	d := diffCPU(a.cpu, b.cpu)
+	n := float64(ph.Handshakes.Completed())
+	wall := d.wall.Seconds()
+	ph.CPU = results.CPU{
+		ClientS:        d.client.Seconds(),
+		ServerS:        d.server.Seconds(),
+		ServerObserved: d.serverOK,
+		MachineBusy:    d.machineBusy,
+	}
+	if wall > 0 {
+		ph.CPU.ClientUtil = d.client.Seconds() / wall
+		ph.CPU.ServerUtil = d.server.Seconds() / wall
+	}
+	if n > 0 {
+		ph.CPUUSPerHandshake.Client = float64(d.client.Microseconds()) / n
+		if d.serverOK {
+			ph.CPUUSPerHandshake.Server = float64(d.server.Microseconds()) / n
+		}
+	}
+	if a.stats == nil || b.stats == nil {
+		return
+	}
+	srv := &results.Server{}
+	for i, nb := range b.stats.Nodes {
+		var na testbed.NodeStats
+		if i < len(a.stats.Nodes) {
+			na = a.stats.Nodes[i]
+		}
+		nc := results.NodeCounts{
+			Node:    nb.Node,
+			Address: nb.Address,
+			Full:    nb.Full() - na.Full(),
+			Resumed: nb.Resumed() - na.Resumed(),
+			Failed:  nb.Failed - na.Failed,
+			TLS12:   (nb.Full12 + nb.Resumed12) - (na.Full12 + na.Resumed12),
+			TLS13:   (nb.Full13 + nb.Resumed13) - (na.Full13 + na.Resumed13),
+		}
+		srv.Full += nc.Full
+		srv.Resumed += nc.Resumed
+		srv.Failed += nc.Failed
+		srv.Nodes = append(srv.Nodes, nc)
+	}
+	srv.Handshakes = srv.Full + srv.Resumed
+	ph.Server = srv
+}
+
+func loadPool(file string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("bench: CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("bench: CA file %s: no PEM certificate in it", file)
+	}
+	return pool, nil
+}
+
+// loadgenConfig resolves a scenario into the generator's configuration.
+func loadgenConfig(sc *scenarios.Scenario, srv *servers) (loadgen.Config, error) {
+	cfg := loadgen.Config{
+		Targets:            srv.target.Addresses,
+		ServerName:         srv.target.ServerName,
+		RootCAs:            srv.roots,
+		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
+		Resume:             sc.Resumption != scenarios.ResumeNone,
+		Clients:            sc.Clients.Count,
+		Concurrency:        sc.Clients.Concurrency,
+		ConnectTimeout:     time.Duration(sc.Timeouts.Connect),
+		HandshakeTimeout:   time.Duration(sc.Timeouts.Handshake),
+		IOTimeout:          time.Duration(sc.Timeouts.IO),
+	}
+	switch sc.TLS.Version {
+	case scenarios.TLS12:
+		cfg.Version = tls.VersionTLS12
+	default:
+		cfg.Version = tls.VersionTLS13
+	}
+	for _, g := range sc.TLS.Groups {
+		id, ok := groupID(g)
+		if !ok {
+			return cfg, fmt.Errorf("bench: unknown group %q", g)
+		}
+		cfg.CurvePreferences = append(cfg.CurvePreferences, id)
+	}
+	switch sc.AfterHandshake {
+	case scenarios.HTTP:
+		cfg.AfterHandshake = loadgen.HTTP
+		host := srv.target.ServerName
+		cfg.HTTPRequest = []byte("GET / HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: tlsbench\r\nConnection: close\r\n\r\n")
+	case scenarios.Ticket:
+		cfg.AfterHandshake = loadgen.Ticket
+	case scenarios.Close:
+		cfg.AfterHandshake = loadgen.Close
+	default:
+		cfg.AfterHandshake = loadgen.ReadEOF
+	}
+	switch sc.Topology.Balance {
+	case scenarios.Random:
+		cfg.Balance = loadgen.Random
+	case scenarios.Sticky:
+		cfg.Balance = loadgen.Sticky
+	default:
+		cfg.Balance = loadgen.RoundRobin
+	}
+	return cfg, nil
+}
+
+func groupID(g scenarios.Group) (tls.CurveID, bool) {
+	switch g {
+	case scenarios.X25519:
+		return tls.X25519, true
+	case scenarios.X25519MLKEM768:
+		return tls.X25519MLKEM768, true
+	case scenarios.SecP256r1MLKEM768:
+		return tls.SecP256r1MLKEM768, true
+	case scenarios.P256:
+		return tls.CurveP256, true
+	case scenarios.P384:
+		return tls.CurveP384, true
+	case scenarios.P521:
+		return tls.CurveP521, true
+	}
+	return 0, false
+}
+
+func closeDescription(a scenarios.AfterHandshake) string {
+	switch a {
+	case scenarios.Close:
+		return "client closes the socket right after the handshake, without close_notify (no TLS 1.3 ticket is read)"
+	case scenarios.HTTP:
+		return "client sends one HTTP/1.1 request (Connection: close), reads the response to EOF, then closes the socket without close_notify"
+	case scenarios.Ticket:
+		return "client reads until the first session ticket is stored (or EOF, or the io timeout), then closes the socket without close_notify"
+	}
+	return "server writes its node id, sends close_notify and FIN; client reads to EOF, then closes the socket without close_notify"
+}
+
+func machine() results.Machine {
+	m := results.Machine{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(data)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(data))
+	}
+	return m
+}
+
+// IsLoopback reports whether addr (host:port) is a loopback address
+// (127.0.0.0/8, ::1 or localhost).
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,183 @@
+package bench
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// ServerName is the name in every testbed certificate and the SNI name the
+// generator sends to the embedded testbed.
+const ServerName = "tlsbench.test"
+
+// certLifetime is how long generated certificates are valid; they are
+// regenerated when less than a day remains.
+const certLifetime = 30 * 24 * time.Hour
+
+// CertSet is the files of one key type's throwaway chain: a CA and a leaf
+// for ServerName signed by it.
+type CertSet struct {
+	// CAFile is the CA certificate (PEM), which clients trust.
+	CAFile string
+	// CertFile is the leaf certificate followed by the CA (PEM).
+	CertFile string
+	// KeyFile is the leaf's private key (PEM, mode 0600).
+	KeyFile string
+}
+
+// EnsureCerts returns the chain for key under dir (dir/<key>/), creating a
+// throwaway CA and leaf if they are missing, unreadable or expire within a
+// day. The directory is created 0700 and key files 0600. Private keys are
+// written only there: never to results or logs.
+func EnsureCerts(dir string, key scenarios.KeyType) (CertSet, error) {
+	d := filepath.Join(dir, string(key))
+	set := CertSet{
+		CAFile:   filepath.Join(d, "ca.pem"),
+		CertFile: filepath.Join(d, "leaf.pem"),
+		KeyFile:  filepath.Join(d, "leaf.key"),
+	}
+	if fresh(set) {
+		return set, nil
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return CertSet{}, fmt.Errorf("bench: certificates: %w", err)
+	}
+	if err := makeChain(set, key); err != nil {
+		return CertSet{}, fmt.Errorf("bench: certificates for %s: %w", key, err)
+	}
+	return set, nil
+}
+
+// fresh reports whether set's files exist, parse and stay valid for a day.
+func fresh(set CertSet) bool {
+	for _, f := range []string{set.CAFile, set.KeyFile} {
+		if _, err := os.Stat(f); err != nil {
+			return false
+		}
+	}
+	data, err := os.ReadFile(set.CertFile)
+	if err != nil {
+		return false
+	}
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return false
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	return err == nil && time.Until(c.NotAfter) > 24*time.Hour
+}
+
+func newKey(key scenarios.KeyType) (crypto.Signer, error) {
+	switch key {
+	case scenarios.RSA2048:
+		return rsa.GenerateKey(rand.Reader, 2048)
+	case scenarios.ECDSAP256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case scenarios.Ed25519:
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		return k, err
+	}
+	return nil, fmt.Errorf("unknown key type %q", key)
+}
+
+func makeChain(set CertSet, key scenarios.KeyType) error {
+	caKey, err := newKey(key)
+	if err != nil {
+		return err
+	}
+	leafKey, err := newKey(key)
+	if err != nil {
+		return err
+	}
+	now := time.Now().Add(-time.Hour)
+	serial := func() *big.Int {
+		n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+		return n
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "tlsbench throwaway CA (" + string(key) + ")"},
+		NotBefore:             now,
+		NotAfter:              now.Add(certLifetime),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	if err != nil {
+		return err
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return err
+	}
+	usage := x509.KeyUsageDigitalSignature
+	if key == scenarios.RSA2048 {
+		usage |= x509.KeyUsageKeyEncipherment
+	}
+	leafTmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: ServerName},
+		DNSNames:     []string{ServerName, "localhost"},
+		NotBefore:    now,
+		NotAfter:     now.Add(certLifetime),
+		KeyUsage:     usage,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, leafKey.Public(), caKey)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
+	if err != nil {
+		return err
+	}
+	chain := append(pemBlock("CERTIFICATE", leafDER), pemBlock("CERTIFICATE", caDER)...)
+	// The key first, so that a leaf never exists without its key.
+	return errors.Join(
+		writeFile(set.KeyFile, pemBlock("PRIVATE KEY", keyDER), 0o600),
+		writeFile(set.CAFile, pemBlock("CERTIFICATE", caDER), 0o644),
+		writeFile(set.CertFile, chain, 0o644),
+	)
+}
+
+func pemBlock(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
+
+// writeFile writes data to path through a temporary file created with mode
+// perm from the start, so that a key is never readable by others, even
+// briefly.
+func writeFile(path string, data []byte, perm os.FileMode) error {
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}

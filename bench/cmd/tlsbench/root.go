@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/testbed"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// run executes the command line args and returns the error that decides the
+// exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// started is set once cobra has parsed the flags and arguments and
+	// runs a command: an error before that is a usage error.
+	started := false
+	root := &cobra.Command{
+		Use:           "tlsbench",
+		Short:         "Measure TLS handshakes: full vs resumed, TLS 1.2 vs 1.3, RSA vs ECDSA, across topologies",
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			started = true
+		},
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(runCommand(stdout, stderr), certsCommand(), testbedCommand())
+	err := root.ExecuteContext(ctx)
+	if err != nil && !started {
+		return &badInputError{err: fmt.Errorf("%w (see tlsbench --help)", err)}
+	}
+	return err
+}
+
+func testbedCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "testbed",
+		Short:  "Run the embedded testbed (started by tlsbench run; config on stdin)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return testbed.Serve(cmd.Context(), os.Stdin, os.Stdout)
+		},
+	}
+}
+
+func certsCommand() *cobra.Command {
+	var dir string
+	c := &cobra.Command{
+		Use:   "certs",
+		Short: "Make the throwaway CA and leaf certificates of the embedded testbed (keys 0600)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, k := range []scenarios.KeyType{scenarios.ECDSAP256, scenarios.RSA2048, scenarios.Ed25519} {
+				set, err := bench.EnsureCerts(dir, k)
+				if err != nil {
+					return err
+				}
+				cmd.Printf("%-10s  CA %s  chain %s  key %s\n", k, set.CAFile, set.CertFile, set.KeyFile)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dir, "dir", "certs", "directory for the certificates")
+	return c
+}

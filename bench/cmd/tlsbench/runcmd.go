@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// runFlags are the flags of `tlsbench run`.
+type runFlags struct {
+	duration   time.Duration
+	target     string
+	serverName string
+	caFile     string
+	outDir     string
+	certDir    string
+	progress   string
+}
+
+func runCommand(stdout, stderr io.Writer) *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "run SCENARIO.yaml...",
+		Short: "Run scenarios, write one result file each, print a summary",
+		Long: `Run each scenario in turn, write its result file (JSON) to the output
+directory, and print a summary table; with several scenarios, end with a
+table that compares them all.
+
+Every scenario file is checked before anything runs: a bad file prints
+file:line:col: key.path: message and nothing runs.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScenarios(cmd.Context(), args, f, stdout, stderr)
+		},
+	}
+	fl := c.Flags()
+	fl.DurationVar(&f.duration, "duration", 0, "set the duration of every measured phase (for quick looks and CI)")
+	fl.StringVar(&f.target, "target", "", "send the load to this host:port instead of the embedded testbed")
+	fl.StringVar(&f.serverName, "server-name", "", "server name for SNI and certificate verification (with --target)")
+	fl.StringVar(&f.caFile, "ca", "", "PEM file of CA certificates to verify --target with (default: system roots)")
+	fl.StringVarP(&f.outDir, "output", "o", filepath.Join("results", "runs"), "directory for result files")
+	fl.StringVar(&f.certDir, "cert-dir", "certs", "directory for the embedded testbed's throwaway certificates")
+	fl.StringVar(&f.progress, "progress", "auto", "progress bar: auto (when stderr is a terminal), on or off")
+	return c
+}
+
+// loadAll loads every scenario and applies the flags, reporting every
+// problem of every file at once.
+func loadAll(paths []string, f runFlags) ([]*scenarios.Scenario, error) {
+	var errs []error
+	var out []*scenarios.Scenario
+	for _, p := range paths {
+		sc, err := scenarios.Load(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := applyFlags(sc, f); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+			continue
+		}
+		out = append(out, sc)
+	}
+	if f.duration < 0 {
+		errs = append(errs, fmt.Errorf("--duration: must be positive, got %s", f.duration))
+	}
+	if f.progress != "auto" && f.progress != "on" && f.progress != "off" {
+		errs = append(errs, fmt.Errorf("--progress: want auto, on or off, got %q", f.progress))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, &badInputError{err: err}
+	}
+	return out, nil
+}
+
+// applyFlags overrides a scenario with the command line and validates the
+// result again.
+func applyFlags(sc *scenarios.Scenario, f runFlags) error {
+	if f.duration > 0 {
+		for i := range sc.Phases {
+			if sc.Phases[i].Recorded() {
+				sc.Phases[i].Duration = scenarios.Duration(f.duration)
+				sc.Phases[i].Count = 0
+			}
+		}
+	}
+	if f.target != "" {
+		sc.Target.Address = f.target
+		sc.Target.ServerName = f.serverName
+		sc.Target.CAFile = f.caFile
+		if sc.Resumption == scenarios.ResumeCache {
+			sc.Resumption = scenarios.ResumeTickets
+		}
+		sc.Defaults()
+	} else if f.serverName != "" || f.caFile != "" {
+		return errors.New("--server-name and --ca go with --target")
+	}
+	return sc.Validate()
+}
+
+func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stderr io.Writer) error {
+	scs, err := loadAll(paths, f)
+	if err != nil {
+		return err
+	}
+	for _, sc := range scs {
+		if !sc.Target.Embedded() && !bench.IsLoopback(sc.Target.Address) {
+			fmt.Fprintf(stderr, "tlsbench: %s sends load to %s (server name %q), not to this machine\n",
+				sc.Name, sc.Target.Address, sc.Target.ServerName)
+		}
+	}
+	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
+	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...)}
+	var runs []*results.Run
+	for i, sc := range scs {
+		fmt.Fprintf(stdout, "== [%d/%d] %s (%s)\n", i+1, len(scs), sc.Name, describe(sc))
+		var bar *phaseBar
+		if showProgress {
+			bar = &phaseBar{w: stderr}
+			opts.Progress = bar.update
+		}
+		run, runErr := bench.Run(ctx, sc, opts)
+		bar.finish()
+		if run == nil {
+			return fmt.Errorf("%s: %w", sc.Name, runErr)
+		}
+		path := filepath.Join(f.outDir, results.FileName(run))
+		if err := results.Write(path, run); err != nil {
+			return errors.Join(runErr, err)
+		}
+		writeRunSummary(stdout, run)
+		fmt.Fprintf(stdout, "result: %s\n\n", path)
+		runs = append(runs, run)
+		if runErr != nil {
+			if errors.Is(runErr, bench.ErrInterrupted) {
+				return errInterrupted
+			}
+			return runErr
+		}
+	}
+	if len(runs) > 1 {
+		fmt.Fprintln(stdout, "== all runs, measured phases")
+		writeComparison(stdout, runs)
+	}
+	return nil
+}
+
+func describe(sc *scenarios.Scenario) string {
+	target := "embedded testbed"
+	if !sc.Target.Embedded() {
+		target = sc.Target.Address
+	}
+	return fmt.Sprintf("TLS %s, %s, resumption %s, %d clients × %d concurrent, %s",
+		sc.TLS.Version, sc.TLS.Key, sc.Resumption, sc.Clients.Count, sc.Clients.Concurrency, target)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// phaseBar draws one progress bar per phase on a terminal. A nil *phaseBar
+// does nothing.
+type phaseBar struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	index int
+}
+
+func (b *phaseBar) update(p bench.Progress) {
+	if b.bar == nil || b.index != p.Index {
+		if b.bar != nil {
+			b.bar.Finish()
+			fmt.Fprintln(b.w)
+		}
+		b.index = p.Index
+		max := int64(-1)
+		if p.Planned > 0 {
+			max = p.Planned.Milliseconds()
+		} else if p.Count > 0 {
+			max = p.Count
+		}
+		b.bar = progressbar.NewOptions64(max,
+			progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetDescription(fmt.Sprintf("%s %s [%d/%d]", p.Scenario, p.Phase, p.Index+1, p.Phases)),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	v := p.Completed + p.Failed
+	if p.Planned > 0 {
+		v = min(p.Elapsed.Milliseconds(), p.Planned.Milliseconds())
+	}
+	b.bar.Describe(fmt.Sprintf("%s %s [%d/%d] %d handshakes, %d failed", p.Scenario, p.Phase, p.Index+1, p.Phases, p.Completed, p.Failed))
+	b.bar.Set64(v)
+}
+
+func (b *phaseBar) finish() {
+	if b == nil || b.bar == nil {
+		return
+	}
+	b.bar.Finish()
+	fmt.Fprintln(b.w)
+}

@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// userHZ is the unit of CPU times in /proc/*/stat and /proc/stat
+// (USER_HZ, 100 on every Linux architecture tlsbench runs on).
+const userHZ = 100
+
+// cpuSample is the CPU counters read at one moment.
+type cpuSample struct {
+	at          time.Time
+	self        time.Duration   // generator user+system (getrusage)
+	servers     []time.Duration // each server process's user+system
+	serverOK    bool
+	busy, total uint64 // whole machine, in USER_HZ ticks
+	machineOK   bool
+}
+
+// sampleCPU reads the generator's, the servers' and the machine's CPU
+// counters. A server that cannot be read makes serverOK false.
+func sampleCPU(pids []int) cpuSample {
+	s := cpuSample{at: time.Now(), serverOK: len(pids) > 0}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	for _, pid := range pids {
+		d, err := processCPU(pid)
+		if err != nil {
+			s.serverOK = false
+		}
+		s.servers = append(s.servers, d)
+	}
+	s.busy, s.total, s.machineOK = machineCPU()
+	return s
+}
+
+// processCPU returns a process's user+system CPU time from /proc/PID/stat.
+func processCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; fields count from the
+	// last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("bench: bad /proc/%d/stat", pid)
+	}
+	f := strings.Fields(string(data[i+1:]))
+	// After ')': state(3) ... utime(14) stime(15) → indexes 11 and 12.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("bench: short /proc/%d/stat", pid)
+	}
+	ut, err1 := strconv.ParseUint(f[11], 10, 64)
+	st, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("bench: bad /proc/%d/stat", pid)
+	}
+	return time.Duration(ut+st) * time.Second / userHZ, nil
+}
+
+// machineCPU returns the machine's busy and total CPU ticks from /proc/stat.
+// Busy is everything but idle and iowait.
+func machineCPU() (busy, total uint64, ok bool) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	line, _, _ := bytes.Cut(data, []byte{'\n'})
+	f := strings.Fields(string(line))
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, false
+	}
+	for i, v := range f[1:] {
+		if i >= 8 { // guest times are already in user and nice
+			break
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total, true
+}
+
+// cpuDelta is the CPU used between two samples.
+type cpuDelta struct {
+	wall        time.Duration
+	client      time.Duration
+	server      time.Duration
+	serverOK    bool
+	machineBusy float64 // fraction of all CPUs, 0..1
+	machineOK   bool
+}
+
+func diffCPU(a, b cpuSample) cpuDelta {
+	d := cpuDelta{wall: b.at.Sub(a.at), client: b.self - a.self, serverOK: a.serverOK && b.serverOK}
+	for i := range b.servers {
+		if i < len(a.servers) {
+			d.server += b.servers[i] - a.servers[i]
+		}
+	}
+	if a.machineOK && b.machineOK && b.total > a.total {
+		d.machineOK = true
+		d.machineBusy = float64(b.busy-a.busy) / float64(b.total-a.total)
+	}
+	return d
+}

@@ -1,0 +1,259 @@
+package testbed
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Serve runs a fleet in this process: it reads a Config line from in,
+// starts the nodes, writes Ready to out, then answers each "stats" line with
+// Stats until in reaches EOF, a "stop" line arrives or ctx ends. It stops
+// every node before returning.
+func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sc := bufio.NewScanner(in)
+	enc := json.NewEncoder(out)
+	if !sc.Scan() {
+		return fmt.Errorf("testbed: no config on stdin: %v", sc.Err())
+	}
+	var cfg Config
+	if err := json.Unmarshal(sc.Bytes(), &cfg); err != nil {
+		enc.Encode(Ready{Error: "bad config: " + err.Error()})
+		return fmt.Errorf("testbed: bad config: %w", err)
+	}
+	f, err := startFleet(ctx, cfg)
+	if err != nil {
+		enc.Encode(Ready{Error: err.Error()})
+		return err
+	}
+	defer f.stop()
+	if err := enc.Encode(Ready{Addresses: f.addresses()}); err != nil {
+		return fmt.Errorf("testbed: write ready: %w", err)
+	}
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok || line == "stop" {
+				return nil
+			}
+			if line != "stats" {
+				return fmt.Errorf("testbed: unknown command %q", line)
+			}
+			if err := enc.Encode(f.stats()); err != nil {
+				return fmt.Errorf("testbed: write stats: %w", err)
+			}
+		}
+	}
+}
+
+type fleet struct {
+	nodes []*node
+	wg    sync.WaitGroup
+}
+
+type node struct {
+	id      int
+	ln      net.Listener
+	cfg     *tls.Config
+	payload []byte
+	timeout time.Duration
+	store   *sessionStore
+
+	full12, full13, resumed12, resumed13, failed atomic.Int64
+}
+
+func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
+	if len(cfg.Addresses) == 0 {
+		return nil, errors.New("testbed: no node addresses")
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("testbed: load certificate: %w", err)
+	}
+	timeout := cfg.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	size := cfg.CacheSize
+	if size <= 0 {
+		size = 1_000_000
+	}
+	var sharedKey [32]byte
+	rand.Read(sharedKey[:])
+	var sharedStore *sessionStore
+	if cfg.Store == "cache" && cfg.SharedCache {
+		sharedStore = newSessionStore(size)
+	}
+	f := &fleet{}
+	for i, addr := range cfg.Addresses {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			f.stop()
+			return nil, fmt.Errorf("testbed: node %d: %w", i, err)
+		}
+		n := &node{
+			id:      i,
+			ln:      ln,
+			payload: []byte("node " + strconv.Itoa(i) + "\n"),
+			timeout: timeout,
+		}
+		// A fresh tls.Config per node: a clone of a used config would
+		// share its ticket keys.
+		n.cfg = &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			MinVersion:   tls.VersionTLS12,
+		}
+		switch cfg.Store {
+		case "", "tickets":
+			key := sharedKey
+			if !cfg.SharedTicketKey {
+				rand.Read(key[:])
+			}
+			n.cfg.SetSessionTicketKeys([][32]byte{key})
+		case "cache":
+			n.store = sharedStore
+			if n.store == nil {
+				n.store = newSessionStore(size)
+			}
+			n.cfg.WrapSession = n.store.wrap
+			n.cfg.UnwrapSession = n.store.unwrap
+		default:
+			ln.Close()
+			f.stop()
+			return nil, fmt.Errorf("testbed: unknown store %q", cfg.Store)
+		}
+		f.nodes = append(f.nodes, n)
+	}
+	for _, n := range f.nodes {
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			n.serve(ctx)
+		}()
+	}
+	return f, nil
+}
+
+func (f *fleet) addresses() []string {
+	a := make([]string, len(f.nodes))
+	for i, n := range f.nodes {
+		a[i] = n.ln.Addr().String()
+	}
+	return a
+}
+
+func (f *fleet) stats() Stats {
+	s := Stats{Nodes: make([]NodeStats, len(f.nodes))}
+	for i, n := range f.nodes {
+		s.Nodes[i] = NodeStats{
+			Node:      n.id,
+			Address:   n.ln.Addr().String(),
+			Full12:    n.full12.Load(),
+			Full13:    n.full13.Load(),
+			Resumed12: n.resumed12.Load(),
+			Resumed13: n.resumed13.Load(),
+			Failed:    n.failed.Load(),
+		}
+		if n.store != nil {
+			s.Nodes[i].CacheMisses = n.store.misses.Load()
+		}
+	}
+	return s
+}
+
+func (f *fleet) stop() {
+	for _, n := range f.nodes {
+		n.ln.Close()
+	}
+	f.wg.Wait()
+}
+
+func (n *node) serve(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := n.ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: back off briefly.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n.handle(ctx, c)
+		}()
+	}
+}
+
+func (n *node) handle(ctx context.Context, c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(n.timeout))
+	tc := tls.Server(c, n.cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		n.failed.Add(1)
+		return
+	}
+	st := tc.ConnectionState()
+	switch {
+	case st.Version == tls.VersionTLS13 && st.DidResume:
+		n.resumed13.Add(1)
+	case st.Version == tls.VersionTLS13:
+		n.full13.Add(1)
+	case st.DidResume:
+		n.resumed12.Add(1)
+	default:
+		n.full12.Add(1)
+	}
+	if _, err := tc.Write(n.payload); err != nil {
+		return
+	}
+	// close_notify, then a TCP FIN: the server closes first, so TIME_WAIT
+	// stays on the server side and the client's ephemeral ports are freed
+	// at once. Then read what the client still sends (an HTTP request, its
+	// own close) until it closes.
+	if err := tc.CloseWrite(); err != nil {
+		return
+	}
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	var buf [512]byte
+	for {
+		if _, err := tc.Read(buf[:]); err != nil {
+			return
+		}
+	}
+}

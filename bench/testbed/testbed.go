@@ -1,0 +1,102 @@
+// Package testbed is the embedded TLS server fleet that tlsbench measures
+// when a scenario names no remote target. It runs in a process of its own
+// (the hidden command `tlsbench testbed`) so that its CPU is measured apart
+// from the generator's.
+//
+// Each node is a Go crypto/tls server on its own loopback address
+// (127.0.0.2, 127.0.0.3, ...) with its own tls.Config, never a clone of
+// another node's. After a handshake a node writes one short application
+// record, its node id ("node 0\n"), sends close_notify and a TCP FIN, reads
+// what the client still sends until EOF, and closes. Each node counts its
+// full and resumed handshakes by version.
+//
+// Resumption on a node is either stateless tickets (the session state is
+// encrypted with the node's ticket key, per node or shared) or a server-side
+// session cache: the state stays in the node's (or the fleet's shared)
+// store and the ticket field on the wire carries only a random 16-byte
+// handle, through tls.Config.WrapSession and UnwrapSession. That is the
+// semantics of a session-ID cache carried in the ticket field; Go's server
+// never does TLS 1.2 session-ID resumption.
+//
+// The parent talks to the child over its stdin and stdout, one JSON object
+// per line: it sends a Config, the child answers Ready; then each "stats"
+// line is answered with Stats. When its stdin closes the child stops. Ticket
+// keys are made in the child and never leave it.
+package testbed
+
+import (
+	"time"
+)
+
+// Config configures a testbed fleet. It travels from the parent to the child
+// as JSON. It holds file paths, never key material.
+type Config struct {
+	// Addresses are the nodes' listen addresses, one node each
+	// ("127.0.0.2:0"; port 0 picks a free port).
+	Addresses []string `json:"addresses"`
+
+	// CertFile and KeyFile are PEM files of the certificate chain (leaf
+	// first) and its private key, shared by all nodes.
+	CertFile string `json:"cert_file"`
+	KeyFile  string `json:"key_file"`
+
+	// Store is where nodes keep resumption state: "tickets" (stateless
+	// tickets under a ticket key) or "cache" (a server-side session
+	// store; only a handle goes on the wire). Empty means "tickets".
+	Store string `json:"store"`
+
+	// SharedTicketKey gives every node the same ticket key. Otherwise each
+	// node has its own random key.
+	SharedTicketKey bool `json:"shared_ticket_key"`
+
+	// SharedCache gives every node the same session store (Store "cache").
+	// Otherwise each node has its own.
+	SharedCache bool `json:"shared_cache"`
+
+	// CacheSize bounds each session store; the oldest entry is evicted
+	// first. Zero means 1,000,000.
+	CacheSize int `json:"cache_size"`
+
+	// HandshakeTimeout bounds a node's handshake and what follows it. Zero
+	// means 10 s.
+	HandshakeTimeout time.Duration `json:"handshake_timeout"`
+}
+
+// Ready is the child's answer to a Config.
+type Ready struct {
+	// Addresses are the nodes' actual listen addresses, in node order.
+	Addresses []string `json:"addresses,omitempty"`
+	// Error is set when the fleet could not start.
+	Error string `json:"error,omitempty"`
+}
+
+// Stats is a snapshot of every node's counters since the fleet started.
+type Stats struct {
+	Nodes []NodeStats `json:"nodes"`
+}
+
+// NodeStats are one node's counters since it started. Counters only grow;
+// a phase's counts are the difference of two snapshots.
+type NodeStats struct {
+	// Node is the node id, its index in Config.Addresses.
+	Node int `json:"node"`
+	// Address is the node's listen address.
+	Address string `json:"address"`
+	// Full12, Full13, Resumed12 and Resumed13 count completed handshakes
+	// by kind and version.
+	Full12    int64 `json:"full_tls12"`
+	Full13    int64 `json:"full_tls13"`
+	Resumed12 int64 `json:"resumed_tls12"`
+	Resumed13 int64 `json:"resumed_tls13"`
+	// Failed counts handshakes that failed on the server.
+	Failed int64 `json:"failed"`
+	// CacheMisses counts sessions presented to a server-side store that
+	// were not in it (Store "cache").
+	CacheMisses int64 `json:"cache_misses"`
+}
+
+// Full returns the node's completed full handshakes.
+func (n NodeStats) Full() int64 { return n.Full12 + n.Full13 }
+
+// Resumed returns the node's completed resumed handshakes.
+func (n NodeStats) Resumed() int64 { return n.Resumed12 + n.Resumed13 }

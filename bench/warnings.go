@@ -1,0 +1,91 @@
+package bench
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// Thresholds of the warnings. They are deliberately loose: each warning
+// says that a number may not mean what it seems to, not that it is wrong.
+const (
+	// cpuBoundShare: the generator used at least this share of the cores
+	// it may use.
+	cpuBoundShare = 0.9
+	// machineSaturated: the whole machine was at least this busy.
+	machineSaturated = 0.9
+	// otherLoadCores: this many cores were busy outside tlsbench and the
+	// servers it measured.
+	otherLoadCores = 0.25
+	// fallbackShare: more than this share of offered sessions did not
+	// resume.
+	fallbackShare = 0.01
+)
+
+// warnings inspects a finished run and returns what limits its numbers.
+func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
+	var ws []results.Warning
+	add := func(code, phase, format string, args ...any) {
+		ws = append(ws, results.Warning{Code: code, Phase: phase, Message: fmt.Sprintf(format, args...)})
+	}
+	if sc.Target.InsecureSkipVerify {
+		add("insecure_skip_verify", "", "certificate verification was skipped, as the scenario asked (target.insecure_skip_verify): the handshakes did less work than a real client's")
+	}
+	if sc.AfterHandshake == scenarios.Close && sc.TLS.Version == scenarios.TLS13 && sc.Resumption != scenarios.ResumeNone {
+		add("no_tls13_ticket", "", "after_handshake is close: a TLS 1.3 ticket arrives after the handshake and is never read, so clients cannot resume")
+	}
+	cores := float64(min(runtime.GOMAXPROCS(0), runtime.NumCPU()))
+	for _, p := range run.Phases {
+		if !p.Measured {
+			continue
+		}
+		completed := p.Handshakes.Completed()
+		c := p.CPU
+		switch {
+		case c.ClientUtil >= cpuBoundShare*cores:
+			add("generator_cpu_bound", p.Name, "the generator used %.2f of %.0f cores: it, not the server, limited the rate", c.ClientUtil, cores)
+		case c.MachineBusy >= machineSaturated && c.ServerObserved && c.ClientUtil > c.ServerUtil:
+			add("generator_cpu_bound", p.Name, "the machine was %.0f%% busy and the generator used more CPU than the server (%.2f vs %.2f cores): the shared CPU, and the generator's share of it, limited the rate; compare CPU per handshake rather than rates", 100*c.MachineBusy, c.ClientUtil, c.ServerUtil)
+		}
+		if other := c.MachineBusy*float64(runtime.NumCPU()) - c.ClientUtil - c.ServerUtil; c.ServerObserved && other > otherLoadCores {
+			add("other_load", p.Name, "%.2f cores were busy outside tlsbench and its servers: other load on the machine disturbs the numbers", other)
+		}
+		if s := p.Server; s != nil {
+			tol := int64(sc.Clients.Concurrency)
+			if abs(s.Handshakes-completed) > tol || abs(s.Resumed-p.Handshakes.Resumed) > tol {
+				add("counts_disagree", p.Name, "client and server disagree: client completed %d handshakes (%d resumed), server %d (%d resumed)", completed, p.Handshakes.Resumed, s.Handshakes, s.Resumed)
+			}
+		}
+		if notResumed := p.Fallbacks["offered_not_resumed"]; p.Handshakes.Offered > 0 && float64(notResumed) > fallbackShare*float64(p.Handshakes.Offered) {
+			add("offered_not_resumed", p.Name, "%d of %d offered sessions were not resumed (the server did a full handshake)", notResumed, p.Handshakes.Offered)
+		}
+		if p.OutOfRange > 0 {
+			add("out_of_range", p.Name, "%d latencies were outside the histograms' range (1 µs to 60 s) and are not in the percentiles", p.OutOfRange)
+		}
+		if len(p.Errors) > 0 {
+			var parts []string
+			var total int64
+			for class, n := range p.Errors {
+				parts = append(parts, fmt.Sprintf("%s %d", class, n))
+				total += n
+			}
+			sort.Strings(parts)
+			add("errors", p.Name, "%d connections failed (%s)", total, strings.Join(parts, ", "))
+		}
+		if completed == 0 {
+			add("no_handshakes", p.Name, "no handshake completed in this phase")
+		}
+	}
+	return ws
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,216 @@
+package loadgen
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"time"
+)
+
+// client is one simulated client: its own tls.Config and session cache.
+// A client belongs to one worker, so its fields need no lock.
+type client struct {
+	id    int
+	tls   *tls.Config
+	cache *sessionCache // nil when the client keeps no sessions
+	next  int           // its next node under RoundRobin
+}
+
+// sessionCache holds a client's most recent session, whatever the key: all
+// nodes share the service name. It remembers which node issued the session.
+// It is used by one goroutine at a time (its client's worker).
+type sessionCache struct {
+	session *tls.ClientSessionState
+	issuer  int // node that issued session, -1 if none
+	puts    uint64
+}
+
+// Get returns the client's session.
+func (c *sessionCache) Get(string) (*tls.ClientSessionState, bool) {
+	return c.session, c.session != nil
+}
+
+// Put stores a session (nil removes it).
+func (c *sessionCache) Put(_ string, cs *tls.ClientSessionState) {
+	c.session = cs
+	c.puts++
+}
+
+// countingConn counts the bytes that pass through a net.Conn: TCP payload,
+// that is TLS records, without TCP/IP headers.
+type countingConn struct {
+	net.Conn
+	in, out int64
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.in += int64(n)
+	return n, err
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.out += int64(n)
+	return n, err
+}
+
+// worker runs connections one after another for its clients.
+type worker struct {
+	g       *Generator
+	clients []*client
+	rng     *rand.Rand
+	dialer  net.Dialer
+	buf     []byte
+	cc      countingConn // reused by every connection of the worker
+	stats   *stats
+	turn    int // index into clients of the next client to connect
+}
+
+func (w *worker) loop(run *phaseRun) {
+	for run.admit() {
+		c := w.clients[w.turn]
+		w.turn++
+		if w.turn == len(w.clients) {
+			w.turn = 0
+		}
+		var o outcome
+		w.connect(run, c, &o)
+		w.stats.record(&o)
+	}
+}
+
+// outcome is what one connection measured; record files it.
+type outcome struct {
+	node, issuer int
+	offered      bool
+	resumed      bool
+	failed       bool
+	stage        Stage
+	class        ErrorClass
+	err          error
+	connect      time.Duration
+	handshake    time.Duration
+	in, out      int64
+	version      uint16
+	suite        uint16
+	curve        tls.CurveID
+}
+
+func (w *worker) pickNode(c *client) int {
+	n := len(w.g.cfg.Targets)
+	switch w.g.cfg.Balance {
+	case Random:
+		return w.rng.IntN(n)
+	case Sticky:
+		return c.id % n
+	default:
+		node := c.next
+		c.next++
+		if c.next == n {
+			c.next = 0
+		}
+		return node
+	}
+}
+
+func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
+	cfg := &w.g.cfg
+	o.node = w.pickNode(c)
+	o.issuer = -1
+	var puts uint64
+	if c.cache != nil {
+		o.offered = c.cache.session != nil
+		o.issuer = c.cache.issuer
+		puts = c.cache.puts
+	}
+	start := time.Now()
+	raw, err := w.dialer.DialContext(run.hard, "tcp", cfg.Targets[o.node])
+	established := time.Now()
+	o.connect = established.Sub(start)
+	if err != nil {
+		o.fail(StageConnect, err)
+		return
+	}
+	w.cc = countingConn{Conn: raw}
+	defer func() {
+		raw.Close()
+		o.in, o.out = w.cc.in, w.cc.out
+		w.cc.Conn = nil
+	}()
+	raw.SetDeadline(established.Add(cfg.HandshakeTimeout))
+	tc := tls.Client(&w.cc, c.tls)
+	err = tc.HandshakeContext(run.hard)
+	o.handshake = time.Since(established)
+	if err != nil {
+		o.fail(StageHandshake, err)
+		return
+	}
+	st := tc.ConnectionState()
+	o.resumed = st.DidResume
+	o.version, o.suite, o.curve = st.Version, st.CipherSuite, st.CurveID
+
+	if err := w.after(tc, raw, c, puts); err != nil {
+		o.fail(StageAfter, err)
+	}
+	if c.cache != nil && c.cache.puts != puts {
+		c.cache.issuer = o.node
+	}
+	// The client closes its socket without sending close_notify: the
+	// server has already sent its own and a FIN (read-eof), so the client's
+	// port is free at once and TIME_WAIT stays on the server.
+}
+
+// after performs the after-handshake action.
+func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint64) error {
+	cfg := &w.g.cfg
+	switch cfg.AfterHandshake {
+	case Close:
+		return nil
+	case HTTP:
+		raw.SetDeadline(time.Now().Add(cfg.IOTimeout))
+		if _, err := tc.Write(cfg.HTTPRequest); err != nil {
+			return err
+		}
+		return w.readToEOF(tc)
+	case Ticket:
+		if c.cache == nil || c.cache.puts != puts {
+			return nil // no cache, or the ticket came in the handshake (TLS 1.2)
+		}
+		raw.SetDeadline(time.Now().Add(cfg.IOTimeout))
+		for c.cache.puts == puts {
+			if _, err := tc.Read(w.buf); err != nil {
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				return err
+			}
+		}
+		return nil
+	default:
+		raw.SetDeadline(time.Now().Add(cfg.IOTimeout))
+		return w.readToEOF(tc)
+	}
+}
+
+func (w *worker) readToEOF(tc *tls.Conn) error {
+	for {
+		_, err := tc.Read(w.buf)
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return err
+	}
+}
+
+func (o *outcome) fail(stage Stage, err error) {
+	o.stage, o.err, o.class = stage, err, Classify(err)
+	if stage != StageAfter {
+		o.failed = true
+	}
+}

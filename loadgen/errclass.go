@@ -1,0 +1,168 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// ErrorClass is the closed set of reasons a connection fails. Results store
+// its String form.
+type ErrorClass uint8
+
+// The error classes.
+const (
+	// ErrOther is an error no other class describes; its sample says what.
+	ErrOther ErrorClass = iota
+	// ErrRefused: the server refused the TCP connection (nothing listens).
+	ErrRefused
+	// ErrPortsExhausted: the generator could not get a local port
+	// (EADDRNOTAVAIL). A limit of the generator, not a server failure.
+	ErrPortsExhausted
+	// ErrTimeout: a step did not finish within its timeout.
+	ErrTimeout
+	// ErrRemoteAlert: the server sent a TLS alert; the sample names it.
+	ErrRemoteAlert
+	// ErrCertUnknownAuthority: the server's chain does not lead to a
+	// trusted root.
+	ErrCertUnknownAuthority
+	// ErrCertName: the certificate is not valid for the server name.
+	ErrCertName
+	// ErrCertExpired: the certificate is expired or not yet valid.
+	ErrCertExpired
+	// ErrCertInvalid: any other certificate verification failure.
+	ErrCertInvalid
+	// ErrNegotiation: client and server share no version, cipher suite or
+	// group, detected on the client.
+	ErrNegotiation
+	// ErrNotTLS: the server answered with bytes that are not TLS.
+	ErrNotTLS
+	// ErrReset: the connection was reset (RST, broken pipe).
+	ErrReset
+	// ErrEOF: the server closed the connection before the step finished.
+	ErrEOF
+	// ErrCanceled: the run was stopped (interrupted) during the step.
+	ErrCanceled
+	// ErrLocalResources: the generator ran out of file descriptors or
+	// memory for sockets.
+	ErrLocalResources
+
+	numErrorClasses
+)
+
+var errorClassNames = [numErrorClasses]string{
+	ErrOther:                "other",
+	ErrRefused:              "refused",
+	ErrPortsExhausted:       "ports_exhausted",
+	ErrTimeout:              "timeout",
+	ErrRemoteAlert:          "remote_alert",
+	ErrCertUnknownAuthority: "cert_unknown_authority",
+	ErrCertName:             "cert_name",
+	ErrCertExpired:          "cert_expired",
+	ErrCertInvalid:          "cert_invalid",
+	ErrNegotiation:          "negotiation",
+	ErrNotTLS:               "not_tls",
+	ErrReset:                "reset",
+	ErrEOF:                  "eof",
+	ErrCanceled:             "canceled",
+	ErrLocalResources:       "local_resources",
+}
+
+// String returns the class's name as stored in result files.
+func (c ErrorClass) String() string {
+	if c < numErrorClasses {
+		return errorClassNames[c]
+	}
+	return "other"
+}
+
+// Stage is where in a connection an error happened.
+type Stage uint8
+
+// The stages of a connection.
+const (
+	StageConnect Stage = iota
+	StageHandshake
+	StageAfter
+	numStages
+)
+
+// String returns the stage's name as stored in result files.
+func (s Stage) String() string {
+	switch s {
+	case StageConnect:
+		return "connect"
+	case StageHandshake:
+		return "handshake"
+	default:
+		return "after"
+	}
+}
+
+// Classify puts an error from a dial, handshake or read into its class.
+// Local negotiation failures have no error type in crypto/tls; they are
+// recognised by their message.
+func Classify(err error) ErrorClass {
+	var (
+		oe   *net.OpError
+		unk  x509.UnknownAuthorityError
+		host x509.HostnameError
+		inv  x509.CertificateInvalidError
+		cve  *tls.CertificateVerificationError
+		rhe  tls.RecordHeaderError
+	)
+	switch {
+	case err == nil:
+		return ErrOther
+	case errors.Is(err, context.Canceled):
+		return ErrCanceled
+	case errors.As(err, &oe) && oe.Op == "remote error":
+		return ErrRemoteAlert
+	case errors.As(err, &unk):
+		return ErrCertUnknownAuthority
+	case errors.As(err, &host):
+		return ErrCertName
+	case errors.As(err, &inv):
+		if inv.Reason == x509.Expired {
+			return ErrCertExpired
+		}
+		return ErrCertInvalid
+	case errors.As(err, &cve):
+		return ErrCertInvalid
+	case errors.As(err, &rhe):
+		return ErrNotTLS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return ErrRefused
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return ErrPortsExhausted
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE), errors.Is(err, syscall.ENOBUFS):
+		return ErrLocalResources
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return ErrReset
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		return ErrTimeout
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrEOF
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return ErrTimeout
+	}
+	msg := err.Error()
+	for _, s := range []string{
+		"unsupported protocol version", "no supported versions", "no cipher suite",
+		"unconfigured cipher suite", "no mutually supported", "unsupported curve",
+		"CurvePreferences includes only", "does not support", "no ECDHE curve",
+	} {
+		if strings.Contains(msg, s) {
+			return ErrNegotiation
+		}
+	}
+	return ErrOther
+}

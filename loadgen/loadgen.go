@@ -1,0 +1,352 @@
+// Package loadgen is the client engine of tlsbench: a population of
+// simulated TLS clients, driven at a given concurrency, that times every
+// connection and labels every handshake.
+//
+// Its input is a fully resolved Config (no defaults are applied here, no
+// files are read) and a Phase; its output is a results.Phase. It does not
+// start servers, read CPU counters or write files: package bench does.
+//
+// Each simulated client has its own tls.Config and its own session cache
+// holding one session, as each browser has its own. Clients persist across
+// the phases of a Generator, so that a warm-up phase fills their caches.
+//
+// A connection is: dial (timed as connect latency, from the start of the
+// dial to TCP established), HandshakeContext with certificate verification
+// (timed as handshake latency, from TCP established to HandshakeContext
+// returning), then the Config's AfterHandshake action, then close. Every
+// step has a deadline. Latencies go into per-worker HDR histograms split by
+// handshake kind; the recording path does not allocate.
+package loadgen
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlsbench/tlsbench/results"
+)
+
+// Action is what a client does after its handshake completes.
+type Action uint8
+
+// The after-handshake actions.
+const (
+	// ReadEOF reads until the server closes the connection. This is what
+	// stores a TLS 1.3 session ticket: Go's client stores one only when it
+	// reads from the connection.
+	ReadEOF Action = iota
+	// HTTP sends Config.HTTPRequest and reads the response to EOF.
+	HTTP
+	// Ticket reads until the first session ticket has been stored, or the
+	// IO timeout passes, then closes.
+	Ticket
+	// Close closes right after the handshake: no TLS 1.3 ticket is stored.
+	Close
+)
+
+// String returns the action's scenario name.
+func (a Action) String() string {
+	switch a {
+	case ReadEOF:
+		return "read-eof"
+	case HTTP:
+		return "http"
+	case Ticket:
+		return "ticket"
+	case Close:
+		return "close"
+	}
+	return fmt.Sprintf("action(%d)", uint8(a))
+}
+
+// Balance is how a connection's node is chosen among Config.Targets.
+type Balance uint8
+
+// The balance policies. The generator applies the policy itself and dials
+// the chosen node's address directly: no proxy hop, and every handshake is
+// attributed to its node exactly.
+const (
+	// RoundRobin sends each client's successive connections to successive
+	// nodes.
+	RoundRobin Balance = iota
+	// Random picks a node uniformly at random for every connection.
+	Random
+	// Sticky sends each client to one node always (client i to node
+	// i mod N).
+	Sticky
+)
+
+// Config is a fully resolved load-generator configuration. The zero value
+// is not usable: Targets, Clients and Concurrency must be set. Fields are
+// read once by New; changing them afterwards has no effect.
+type Config struct {
+	// Targets are the node addresses (host:port); Balance picks one per
+	// connection.
+	Targets []string
+
+	// Balance is the node choice policy. Zero: RoundRobin.
+	Balance Balance
+
+	// ServerName is sent in SNI and verified in the certificate. It is
+	// also the session-cache key, shared by all nodes as behind one VIP.
+	ServerName string
+
+	// RootCAs verifies the server. Nil means the system roots.
+	RootCAs *x509.CertPool
+
+	// InsecureSkipVerify skips certificate verification. Only set it when
+	// the user asked for it.
+	InsecureSkipVerify bool
+
+	// Version is the one TLS version offered (tls.VersionTLS12 or
+	// tls.VersionTLS13).
+	Version uint16
+
+	// CurvePreferences are the key-exchange groups offered. Nil: Go's
+	// defaults.
+	CurvePreferences []tls.CurveID
+
+	// Resume gives each client a session cache, so it offers its most
+	// recent session. False: every handshake is full.
+	Resume bool
+
+	// AfterHandshake is what a client does once the handshake completes.
+	AfterHandshake Action
+
+	// HTTPRequest is the request written by the HTTP action.
+	HTTPRequest []byte
+
+	// Clients is the number of simulated clients (at least Concurrency).
+	Clients int
+
+	// Concurrency is the number of workers, each with one connection in
+	// flight at a time (a closed loop). Worker w serves clients w,
+	// w+Concurrency, ... in turn.
+	Concurrency int
+
+	// ConnectTimeout, HandshakeTimeout and IOTimeout bound the dial, the
+	// handshake and the after-handshake action. Zero means 10 s each.
+	ConnectTimeout, HandshakeTimeout, IOTimeout time.Duration
+
+	// Grace is how long connections in flight may run after the context of
+	// Run is canceled before they are cut. Zero means 2 s.
+	Grace time.Duration
+
+	// Seed seeds the Random balance. Zero picks a random seed.
+	Seed uint64
+}
+
+// Phase says how long a phase runs. Exactly one of Duration and Count is
+// set.
+type Phase struct {
+	// Name labels the phase in the result.
+	Name string
+	// Measured is false for a warm-up phase.
+	Measured bool
+	// Duration stops the phase from starting connections after this much
+	// time; the connections in flight then finish and count in the phase.
+	Duration time.Duration
+	// Count stops the phase after this many connections have started.
+	Count int64
+}
+
+// Progress is a running count reported while a phase runs.
+type Progress struct {
+	Phase     string
+	Elapsed   time.Duration
+	Completed int64 // handshakes completed so far in the phase
+	Failed    int64
+}
+
+// Generator is a client population and its workers. Its Run method must not
+// be called concurrently.
+type Generator struct {
+	cfg     Config
+	clients []*client
+	workers []*worker
+}
+
+// New builds a generator's clients, each with its own tls.Config and
+// session cache.
+func New(cfg Config) (*Generator, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 10 * time.Second
+	}
+	if cfg.IOTimeout <= 0 {
+		cfg.IOTimeout = 10 * time.Second
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 2 * time.Second
+	}
+	g := &Generator{cfg: cfg, clients: make([]*client, cfg.Clients)}
+	for i := range g.clients {
+		c := &client{id: i, next: i % len(cfg.Targets)}
+		c.tls = &tls.Config{
+			ServerName:         cfg.ServerName,
+			RootCAs:            cfg.RootCAs,
+			InsecureSkipVerify: cfg.InsecureSkipVerify,
+			MinVersion:         cfg.Version,
+			MaxVersion:         cfg.Version,
+			CurvePreferences:   cfg.CurvePreferences,
+		}
+		if cfg.Resume {
+			c.cache = &sessionCache{issuer: -1}
+			c.tls.ClientSessionCache = c.cache
+		}
+		g.clients[i] = c
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	g.workers = make([]*worker, cfg.Concurrency)
+	for w := range g.workers {
+		wk := &worker{
+			g:      g,
+			rng:    rand.New(rand.NewPCG(seed, uint64(w))),
+			dialer: net.Dialer{Timeout: cfg.ConnectTimeout},
+			buf:    make([]byte, 16<<10),
+			stats:  newStats(len(cfg.Targets)),
+		}
+		for i := w; i < cfg.Clients; i += cfg.Concurrency {
+			wk.clients = append(wk.clients, g.clients[i])
+		}
+		g.workers[w] = wk
+	}
+	return g, nil
+}
+
+func (cfg *Config) validate() error {
+	var errs []error
+	if len(cfg.Targets) == 0 {
+		errs = append(errs, errors.New("no targets"))
+	}
+	if cfg.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", cfg.Concurrency))
+	}
+	if cfg.Clients < cfg.Concurrency {
+		errs = append(errs, fmt.Errorf("clients (%d) must be at least concurrency (%d)", cfg.Clients, cfg.Concurrency))
+	}
+	if cfg.Version != tls.VersionTLS12 && cfg.Version != tls.VersionTLS13 {
+		errs = append(errs, fmt.Errorf("version must be TLS 1.2 or 1.3, got %#x", cfg.Version))
+	}
+	if cfg.AfterHandshake == HTTP && len(cfg.HTTPRequest) == 0 {
+		errs = append(errs, errors.New("the http action needs an HTTPRequest"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("loadgen: %w", err)
+	}
+	return nil
+}
+
+// Run runs one phase and returns its client-side measurements. It stops
+// starting connections when the phase's duration or count is reached or
+// ctx is canceled; connections in flight then finish, within Config.Grace
+// after a cancellation. A canceled phase returns what it measured together
+// with ctx's error. progress, if not nil, is called about every 200 ms from
+// another goroutine.
+func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) (results.Phase, error) {
+	if ph.Duration <= 0 && ph.Count <= 0 {
+		return results.Phase{}, errors.New("loadgen: phase needs a duration or a count")
+	}
+	// hard ends connections in flight Grace after ctx is canceled.
+	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHard()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(g.cfg.Grace, cancelHard)
+		context.AfterFunc(hard, func() { t.Stop() })
+	})
+	defer stopGrace()
+
+	var stop atomic.Bool
+	var started atomic.Int64
+	run := &phaseRun{stop: &stop, started: &started, count: ph.Count, hard: hard}
+	for _, w := range g.workers {
+		w.stats.reset()
+	}
+	start := time.Now()
+	if ph.Duration > 0 {
+		t := time.AfterFunc(ph.Duration, func() { stop.Store(true) })
+		defer t.Stop()
+	}
+	stopOnCancel := context.AfterFunc(ctx, func() { stop.Store(true) })
+	defer stopOnCancel()
+
+	var wg sync.WaitGroup
+	for _, w := range g.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.loop(run)
+		}()
+	}
+	done := make(chan struct{})
+	if progress != nil {
+		go func() {
+			tick := time.NewTicker(200 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					progress(g.progress(ph.Name, time.Since(start)))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	end := time.Now()
+	close(done)
+	if progress != nil {
+		progress(g.progress(ph.Name, end.Sub(start)))
+	}
+	out, err := g.collect(ph, start, end)
+	if err != nil {
+		return out, err
+	}
+	return out, ctx.Err()
+}
+
+func (g *Generator) progress(name string, elapsed time.Duration) Progress {
+	p := Progress{Phase: name, Elapsed: elapsed}
+	for _, w := range g.workers {
+		p.Completed += w.stats.completed.Load()
+		p.Failed += w.stats.failedLive.Load()
+	}
+	return p
+}
+
+// phaseRun is the state the workers of one phase share; only its stop flag
+// is read on every connection, and the started counter is touched only by
+// count-bounded phases.
+type phaseRun struct {
+	stop    *atomic.Bool
+	started *atomic.Int64
+	count   int64
+	hard    context.Context
+}
+
+func (r *phaseRun) admit() bool {
+	if r.stop.Load() {
+		return false
+	}
+	if r.count > 0 && r.started.Add(1) > r.count {
+		r.stop.Store(true)
+		return false
+	}
+	return true
+}

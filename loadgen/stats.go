@@ -1,0 +1,307 @@
+package loadgen
+
+import (
+	"crypto/tls"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/tlsbench/tlsbench/results"
+)
+
+// Handshake kinds, as indexes.
+const (
+	kindFull = iota
+	kindResumed
+	numKinds
+)
+
+// stats is one worker's measurements in the current phase. Only its worker
+// writes it; completed and failedLive are atomics so that progress can be
+// read while the phase runs. record does not allocate.
+type stats struct {
+	connect, handshake [numKinds]*hdrhistogram.Histogram
+	count              [numKinds]int64
+	in, out            [numKinds]int64
+	offered            int64
+	offeredNotResumed  int64
+	noSession          int64
+	failed             int64
+	total              int64
+	outOfRange         int64
+	errs               [numErrorClasses][numStages]int64
+	samples            [numErrorClasses]string
+	negotiated         [8]negotiated
+	negotiatedOther    int64
+	// matrix[issuer][server] counts offered and resumed sessions by the
+	// node that issued them and the node they were presented to.
+	matrix [][]cell
+
+	completed  atomic.Int64
+	failedLive atomic.Int64
+}
+
+type cell struct{ offered, resumed int64 }
+
+type negotiated struct {
+	version, suite uint16
+	curve          tls.CurveID
+	count          int64
+}
+
+func newStats(nodes int) *stats {
+	s := &stats{matrix: make([][]cell, nodes)}
+	for i := range s.matrix {
+		s.matrix[i] = make([]cell, nodes)
+	}
+	for k := range numKinds {
+		s.connect[k] = results.NewHistogram()
+		s.handshake[k] = results.NewHistogram()
+	}
+	return s
+}
+
+func (s *stats) reset() {
+	connect, handshake, matrix := s.connect, s.handshake, s.matrix
+	for k := range numKinds {
+		connect[k].Reset()
+		handshake[k].Reset()
+	}
+	for i := range matrix {
+		clear(matrix[i])
+	}
+	*s = stats{connect: connect, handshake: handshake, matrix: matrix}
+}
+
+// record files one connection's outcome.
+func (s *stats) record(o *outcome) {
+	s.total++
+	if o.err != nil {
+		s.errs[o.class][o.stage]++
+		if s.samples[o.class] == "" {
+			s.samples[o.class] = o.err.Error()
+		}
+	}
+	if o.failed {
+		s.failed++
+		s.failedLive.Add(1)
+		return
+	}
+	k := kindFull
+	if o.resumed {
+		k = kindResumed
+	}
+	s.count[k]++
+	s.in[k] += o.in
+	s.out[k] += o.out
+	s.recordLatency(s.connect[k], o.connect)
+	s.recordLatency(s.handshake[k], o.handshake)
+	switch {
+	case o.offered:
+		s.offered++
+		if !o.resumed {
+			s.offeredNotResumed++
+		}
+		if o.issuer >= 0 {
+			c := &s.matrix[o.issuer][o.node]
+			c.offered++
+			if o.resumed {
+				c.resumed++
+			}
+		}
+	case !o.resumed:
+		s.noSession++
+	}
+	s.recordNegotiated(o.version, o.suite, o.curve)
+	s.completed.Add(1)
+}
+
+func (s *stats) recordLatency(h *hdrhistogram.Histogram, d time.Duration) {
+	if h.RecordValue(d.Microseconds()) != nil {
+		s.outOfRange++
+	}
+}
+
+func (s *stats) recordNegotiated(v, suite uint16, curve tls.CurveID) {
+	for i := range s.negotiated {
+		n := &s.negotiated[i]
+		if n.count == 0 {
+			*n = negotiated{version: v, suite: suite, curve: curve, count: 1}
+			return
+		}
+		if n.version == v && n.suite == suite && n.curve == curve {
+			n.count++
+			return
+		}
+	}
+	s.negotiatedOther++
+}
+
+// collect merges the workers' stats into a results.Phase.
+func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, error) {
+	out := results.Phase{
+		Name:      ph.Name,
+		Measured:  ph.Measured,
+		StartedAt: start,
+		EndedAt:   end,
+		WindowS:   end.Sub(start).Seconds(),
+		Errors:    map[string]int64{},
+		Fallbacks: map[string]int64{},
+	}
+	var (
+		connect, handshake [numKinds]*hdrhistogram.Histogram
+		in, out2           [numKinds]int64
+		errs               [numErrorClasses][numStages]int64
+		samples            [numErrorClasses]string
+		neg                = map[negotiated]int64{}
+		matrix             = make([][]cell, len(g.cfg.Targets))
+		dropped            int64
+	)
+	for i := range matrix {
+		matrix[i] = make([]cell, len(g.cfg.Targets))
+	}
+	for k := range numKinds {
+		connect[k], handshake[k] = results.NewHistogram(), results.NewHistogram()
+	}
+	for _, w := range g.workers {
+		s := w.stats
+		for k := range numKinds {
+			dropped += connect[k].Merge(s.connect[k])
+			dropped += handshake[k].Merge(s.handshake[k])
+			in[k] += s.in[k]
+			out2[k] += s.out[k]
+		}
+		out.Handshakes.Total += s.total
+		out.Handshakes.Full += s.count[kindFull]
+		out.Handshakes.Resumed += s.count[kindResumed]
+		out.Handshakes.Offered += s.offered
+		out.Handshakes.Failed += s.failed
+		out.OutOfRange += s.outOfRange
+		out.Fallbacks["no_session"] += s.noSession
+		out.Fallbacks["offered_not_resumed"] += s.offeredNotResumed
+		for c := range numErrorClasses {
+			for st := range numStages {
+				errs[c][st] += s.errs[c][st]
+			}
+			if samples[c] == "" {
+				samples[c] = s.samples[c]
+			}
+		}
+		for _, n := range s.negotiated {
+			if n.count > 0 {
+				key := n
+				key.count = 0
+				neg[key] += n.count
+			}
+		}
+		if s.negotiatedOther > 0 {
+			neg[negotiated{}] += s.negotiatedOther
+		}
+		for i := range s.matrix {
+			for j := range s.matrix[i] {
+				matrix[i][j].offered += s.matrix[i][j].offered
+				matrix[i][j].resumed += s.matrix[i][j].resumed
+			}
+		}
+	}
+	out.OutOfRange += dropped
+	if out.WindowS > 0 {
+		out.RatePerS = float64(out.Handshakes.Completed()) / out.WindowS
+	}
+	all := func(hs [numKinds]*hdrhistogram.Histogram) *hdrhistogram.Histogram {
+		h := results.NewHistogram()
+		for _, x := range hs {
+			h.Merge(x)
+		}
+		return h
+	}
+	var err error
+	summarize := func(h *hdrhistogram.Histogram) results.Summary {
+		s, e := results.Summarize(h)
+		if e != nil && err == nil {
+			err = e
+		}
+		return s
+	}
+	out.LatencyUS = results.Latency{Connect: summarize(all(connect)), Handshake: summarize(all(handshake))}
+	kinds := [numKinds]*results.Kind{&out.Kinds.Full, &out.Kinds.Resumed}
+	for k := range numKinds {
+		n := connect[k].TotalCount()
+		*kinds[k] = results.Kind{
+			Count:             n,
+			LatencyUS:         results.Latency{Connect: summarize(connect[k]), Handshake: summarize(handshake[k])},
+			BytesPerHandshake: perHandshake(out2[k], in[k], n),
+		}
+	}
+	out.BytesPerHandshake = perHandshake(out2[0]+out2[1], in[0]+in[1], out.Handshakes.Completed())
+	for c := range numErrorClasses {
+		for st := range numStages {
+			if n := errs[c][st]; n > 0 {
+				name := ErrorClass(c).String()
+				out.Errors[name] += n
+				out.ErrorDetails = append(out.ErrorDetails, results.ErrorDetail{
+					Class: name, Stage: Stage(st).String(), Count: n, Sample: samples[c],
+				})
+			}
+		}
+	}
+	for n, count := range neg {
+		out.Negotiated = append(out.Negotiated, results.Negotiated{
+			Version: versionName(n.version), CipherSuite: suiteName(n.suite), Group: groupName(n.curve), Count: count,
+		})
+	}
+	sort.Slice(out.Negotiated, func(i, j int) bool { return out.Negotiated[i].Count > out.Negotiated[j].Count })
+	out.Matrix = make([][]results.Cell, len(matrix))
+	for i := range matrix {
+		out.Matrix[i] = make([]results.Cell, len(matrix[i]))
+		for j, c := range matrix[i] {
+			out.Matrix[i][j] = results.Cell{Offered: c.offered, Resumed: c.resumed}
+		}
+	}
+	return out, err
+}
+
+func perHandshake(c2s, s2c, n int64) results.Bytes {
+	if n == 0 {
+		return results.Bytes{}
+	}
+	return results.Bytes{ClientToServer: float64(c2s) / float64(n), ServerToClient: float64(s2c) / float64(n)}
+}
+
+func versionName(v uint16) string {
+	if v == 0 {
+		return "other"
+	}
+	return tls.VersionName(v)
+}
+
+func suiteName(s uint16) string {
+	if s == 0 {
+		return "other"
+	}
+	return tls.CipherSuiteName(s)
+}
+
+func groupName(c tls.CurveID) string {
+	switch c {
+	case 0:
+		return "none"
+	case tls.X25519:
+		return "x25519"
+	case tls.X25519MLKEM768:
+		return "x25519mlkem768"
+	case tls.SecP256r1MLKEM768:
+		return "secp256r1mlkem768"
+	case tls.SecP384r1MLKEM1024:
+		return "secp384r1mlkem1024"
+	case tls.CurveP256:
+		return "p256"
+	case tls.CurveP384:
+		return "p384"
+	case tls.CurveP521:
+		return "p521"
+	}
+	return fmt.Sprintf("group-%d", uint16(c))
+}

@@ -1,0 +1,141 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Write writes run to path atomically: it writes a temporary file in the
+// same directory, syncs it, renames it over path and syncs the directory.
+// A reader sees the old file or the new one, never a torn one. The file is
+// created 0644: it holds no secrets.
+func Write(path string, run *Run) error {
+	if run.SchemaVersion == 0 {
+		run.SchemaVersion = SchemaVersion
+	}
+	if run.Warnings == nil {
+		run.Warnings = []Warning{}
+	}
+	data, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return fmt.Errorf("results: encode %s: %w", path, err)
+	}
+	data = append(data, '\n')
+	return writeAtomic(path, data)
+}
+
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("results: write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("results: sync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("results: close %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: the rename is durable once the directory is
+		d.Close()
+	}
+	return nil
+}
+
+// Read reads a result file and checks it: it must be JSON of this schema,
+// of a schema version this build knows, with every histogram decodable.
+// Errors name the file.
+func Read(path string) (*Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	run, err := Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("results: %s: %w", path, err)
+	}
+	return run, nil
+}
+
+// Decode parses and checks the content of a result file (see Read).
+func Decode(data []byte) (*Run, error) {
+	var head struct {
+		SchemaVersion *int `json:"schema_version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("not a result file (truncated or not JSON): %w", err)
+	}
+	switch {
+	case head.SchemaVersion == nil:
+		return nil, errors.New("not a result file: no schema_version")
+	case *head.SchemaVersion > SchemaVersion:
+		return nil, fmt.Errorf("schema version %d is newer than this tlsbench reads (%d): upgrade tlsbench", *head.SchemaVersion, SchemaVersion)
+	case *head.SchemaVersion < 1:
+		return nil, fmt.Errorf("bad schema version %d", *head.SchemaVersion)
+	}
+	var run Run
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&run); err != nil {
+		return nil, fmt.Errorf("bad result file: %w", err)
+	}
+	for i, p := range run.Phases {
+		for _, s := range []struct {
+			name string
+			sum  Summary
+		}{
+			{"latency_us.connect", p.LatencyUS.Connect},
+			{"latency_us.handshake", p.LatencyUS.Handshake},
+			{"kinds.full.latency_us.connect", p.Kinds.Full.LatencyUS.Connect},
+			{"kinds.full.latency_us.handshake", p.Kinds.Full.LatencyUS.Handshake},
+			{"kinds.resumed.latency_us.connect", p.Kinds.Resumed.LatencyUS.Connect},
+			{"kinds.resumed.latency_us.handshake", p.Kinds.Resumed.LatencyUS.Handshake},
+		} {
+			if _, err := s.sum.Histogram(); err != nil {
+				return nil, fmt.Errorf("phases[%d] (%s): %s: %w", i, p.Name, s.name, err)
+			}
+		}
+	}
+	return &run, nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// FileName returns the conventional file name of a run:
+// <started, UTC, compact>-<scenario name>.json.
+func FileName(run *Run) string {
+	name := strings.Trim(unsafeName.ReplaceAllString(run.Scenario.Name, "-"), "-")
+	if name == "" {
+		name = "run"
+	}
+	return run.StartedAt.UTC().Format("20060102T150405.000Z") + "-" + name + ".json"
+}
+
+// Duration returns the phase window as a time.Duration.
+func (p Phase) Duration() time.Duration { return p.EndedAt.Sub(p.StartedAt) }

@@ -1,0 +1,373 @@
+// Package results owns the result file: the schema of one run's
+// measurements, its atomic writing and its reading with a schema check.
+//
+// A result file holds everything needed to redraw or compare a run later:
+// readable percentiles beside HDR histograms (V2-encoded, base64) that can be
+// merged and re-plotted, every phase including warm-ups (so that every
+// connection the tool made is accounted for), server-side counts, CPU and
+// warnings. It never holds a private key, a ticket key or a session secret.
+//
+// The package does not measure or draw anything: package loadgen fills a
+// Phase, package bench a Run, and package plots reads them.
+package results
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// SchemaVersion is the version of the result-file schema written by this
+// package. Read refuses files with a newer version. Version 1 holds the keys
+// listed in the design document; additions keep existing keys stable.
+const SchemaVersion = 1
+
+// Run is one run of one scenario: the whole content of a result file.
+type Run struct {
+	// SchemaVersion is the schema of this file (see SchemaVersion).
+	SchemaVersion int `json:"schema_version"`
+
+	// Partial is true when the run did not complete (interrupted, or a
+	// fatal error after some phases were measured). Its phases hold what
+	// was measured up to the stop.
+	Partial bool `json:"partial"`
+
+	// PartialReason says why the run is partial ("interrupted by signal").
+	PartialReason string `json:"partial_reason,omitempty"`
+
+	// Scenario is the scenario as it was run, after defaults and command
+	// line overrides.
+	Scenario Scenario `json:"scenario"`
+
+	// StartedAt and EndedAt bound the whole run, phases and server start
+	// and stop included.
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+
+	// Tool identifies the build that produced the file.
+	Tool Tool `json:"tool"`
+
+	// Machine describes where the run happened.
+	Machine Machine `json:"machine"`
+
+	// Target says what was measured.
+	Target Target `json:"target"`
+
+	// Client says how the generator behaved on every connection.
+	Client Client `json:"client"`
+
+	// Phases are the run's phases in order, warm-ups included.
+	Phases []Phase `json:"phases"`
+
+	// Warnings are conditions that limit how far the numbers can be
+	// trusted. Never nil in a written file (an empty list means none).
+	Warnings []Warning `json:"warnings"`
+}
+
+// Scenario is the scenario of a run, kept as the JSON form of the scenario
+// package's type so that results does not depend on it.
+type Scenario struct {
+	// Name is the scenario's name.
+	Name string `json:"name"`
+	// File is the scenario file's path as given on the command line.
+	File string `json:"file,omitempty"`
+	// Config is the full scenario after defaults and overrides.
+	Config json.RawMessage `json:"config,omitempty"`
+}
+
+// Tool identifies the generator build.
+type Tool struct {
+	// Version is tlsbench's version string.
+	Version string `json:"version"`
+	// Go is the Go toolchain version the binary was built with.
+	Go string `json:"go"`
+	// Command is the command line that produced the run.
+	Command []string `json:"command,omitempty"`
+}
+
+// Machine describes the machine the run happened on.
+type Machine struct {
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	CPUModel   string `json:"cpu_model,omitempty"`
+	Kernel     string `json:"kernel,omitempty"`
+}
+
+// Target describes the server side of a run.
+type Target struct {
+	// Kind is "embedded" (the Go testbed started by tlsbench in its own
+	// process) or "remote" (a server tlsbench did not start).
+	Kind string `json:"kind"`
+	// Server names the server software ("go crypto/tls testbed").
+	Server string `json:"server"`
+	// Addresses are the node addresses connections went to.
+	Addresses []string `json:"addresses"`
+	// ServerName is the SNI name sent and verified.
+	ServerName string `json:"server_name"`
+	// InsecureSkipVerify is true when certificate verification was
+	// skipped because the scenario asked for it.
+	InsecureSkipVerify bool `json:"insecure_skip_verify"`
+	// SessionStore says where resumption state lives on the server, in
+	// words: "stateless tickets (per-node keys)", "server-side cache ...".
+	SessionStore string `json:"session_store,omitempty"`
+}
+
+// Client says what every simulated client did on a connection.
+type Client struct {
+	// AfterHandshake is what the client did after the handshake
+	// (read-eof, http, ticket, close).
+	AfterHandshake string `json:"after_handshake"`
+	// Close describes the close sequence, e.g. "server closes first with
+	// close_notify; client reads to EOF, then closes the socket without
+	// sending close_notify".
+	Close string `json:"close"`
+	// SessionCache describes the client's session cache ("one session per
+	// client, keyed by server name" or "none").
+	SessionCache string `json:"session_cache"`
+	// Clients and Concurrency are the population and the number of
+	// connections in flight.
+	Clients     int `json:"clients"`
+	Concurrency int `json:"concurrency"`
+}
+
+// Phase is one phase of a run, measured from the client side and, where the
+// server is observable, from the server side.
+type Phase struct {
+	// Name is the phase's name from the scenario.
+	Name string `json:"name"`
+
+	// Measured is false for warm-up phases. They are listed so that the
+	// handshakes of all phases add up to the connections the tool made.
+	Measured bool `json:"measured"`
+
+	// StartedAt is when the first connection of the phase was started;
+	// EndedAt is when the last one in flight ended. The window between
+	// them is the one every rate and CPU figure of the phase refers to.
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+
+	// WindowS is EndedAt − StartedAt in seconds.
+	WindowS float64 `json:"window_s"`
+
+	// Handshakes counts the connections started in the phase by outcome.
+	Handshakes Handshakes `json:"handshakes"`
+
+	// RatePerS is completed handshakes (full + resumed) divided by
+	// WindowS.
+	RatePerS float64 `json:"rate_per_s"`
+
+	// LatencyUS holds the connect and handshake latency of every
+	// completed handshake of the phase, in microseconds.
+	LatencyUS Latency `json:"latency_us"`
+
+	// Kinds splits latency and bytes by handshake kind.
+	Kinds Kinds `json:"kinds"`
+
+	// CPUUSPerHandshake is CPU time (user + system) over the phase window
+	// divided by completed handshakes, in microseconds.
+	CPUUSPerHandshake CPUPerHandshake `json:"cpu_us_per_handshake"`
+
+	// CPU is the raw CPU time behind CPUUSPerHandshake and the machine's
+	// busy time, over the phase window.
+	CPU CPU `json:"cpu"`
+
+	// BytesPerHandshake is the mean of TLS record bytes each way per
+	// completed handshake, counted on the connection from dial to close
+	// (it includes the TLS 1.3 NewSessionTicket, the server's one
+	// application record and its close_notify). TCP/IP headers are
+	// excluded.
+	BytesPerHandshake Bytes `json:"bytes_per_handshake"`
+
+	// Errors counts failed connections by class (refused, timeout,
+	// remote_alert, ...). It includes failures after a completed
+	// handshake, which are not in Handshakes.Failed; see ErrorDetails.
+	Errors map[string]int64 `json:"errors"`
+
+	// ErrorDetails gives, per class and stage, the count and one sample
+	// message.
+	ErrorDetails []ErrorDetail `json:"error_details,omitempty"`
+
+	// Fallbacks counts full handshakes by reason: "no_session" (the client
+	// held no session when it dialled) and "offered_not_resumed" (it
+	// offered one and the server did a full handshake).
+	Fallbacks map[string]int64 `json:"fallbacks"`
+
+	// Negotiated counts completed handshakes by negotiated version, cipher
+	// suite and key-exchange group.
+	Negotiated []Negotiated `json:"negotiated"`
+
+	// Server is the server's own count of the handshakes it completed in
+	// the phase window, when observable (nil for a remote server).
+	Server *Server `json:"server,omitempty"`
+
+	// Matrix is the resumption matrix: Matrix[i][j] counts the sessions
+	// issued by node i that were offered to node j, and how many of them
+	// resumed. Sessions whose issuer is unknown are not in it.
+	Matrix [][]Cell `json:"matrix"`
+
+	// OutOfRange counts latencies outside the histograms' range (1 µs to
+	// 60 s), which HDR cannot hold. They are not in the percentiles; a
+	// warning says so.
+	OutOfRange int64 `json:"out_of_range,omitempty"`
+}
+
+// Handshakes counts the connections of a phase by outcome. Total = Full +
+// Resumed + Failed.
+type Handshakes struct {
+	// Total is the number of connections started in the phase.
+	Total int64 `json:"total"`
+	// Full is completed handshakes that did not resume (DidResume false).
+	Full int64 `json:"full"`
+	// Resumed is completed handshakes with ConnectionState.DidResume.
+	Resumed int64 `json:"resumed"`
+	// Offered is connections on which the client held a cached session
+	// for the server when it dialled (and so offered it). Offered −
+	// Resumed (of those that completed) fell back to a full handshake.
+	Offered int64 `json:"offered"`
+	// Failed is connections whose dial or handshake failed.
+	Failed int64 `json:"failed"`
+}
+
+// Latency holds the latency summaries of a set of handshakes.
+type Latency struct {
+	// Connect is from the start of the dial to the TCP connection being
+	// established.
+	Connect Summary `json:"connect"`
+	// Handshake is from TCP established to HandshakeContext returning on
+	// the client.
+	Handshake Summary `json:"handshake"`
+}
+
+// Summary is a latency distribution in microseconds: percentiles read from
+// an HDR histogram (1 µs to 60 s, 3 significant digits), and the histogram
+// itself, V2-encoded and base64'd, for merging and redrawing.
+type Summary struct {
+	Count int64   `json:"count"`
+	Min   float64 `json:"min"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+	// HDR is the histogram in HdrHistogram's V2 compressed encoding,
+	// base64 (the "HISTFAAA..." form that HdrHistogram tools read).
+	HDR string `json:"hdr"`
+}
+
+// Kinds splits a phase by handshake kind.
+type Kinds struct {
+	Full    Kind `json:"full"`
+	Resumed Kind `json:"resumed"`
+}
+
+// Kind holds the measurements of one handshake kind.
+type Kind struct {
+	// Count is the number of completed handshakes of this kind.
+	Count int64 `json:"count"`
+	// LatencyUS is the latency of this kind's handshakes.
+	LatencyUS Latency `json:"latency_us"`
+	// BytesPerHandshake is the mean bytes each way of this kind's
+	// connections (see Phase.BytesPerHandshake).
+	BytesPerHandshake Bytes `json:"bytes_per_handshake"`
+}
+
+// CPUPerHandshake is CPU microseconds per completed handshake.
+type CPUPerHandshake struct {
+	// Client is the generator process (tlsbench itself).
+	Client float64 `json:"client"`
+	// Server is the server processes (read from /proc); 0 when the server
+	// is not observable (remote).
+	Server float64 `json:"server"`
+}
+
+// CPU is CPU time over a phase window.
+type CPU struct {
+	// ClientS is the generator's user+system CPU seconds (getrusage).
+	ClientS float64 `json:"client_s"`
+	// ServerS is the server processes' user+system CPU seconds (from
+	// /proc/PID/stat); 0 when not observable.
+	ServerS float64 `json:"server_s"`
+	// ServerObserved is true when ServerS was measured.
+	ServerObserved bool `json:"server_observed"`
+	// MachineBusy is the whole machine's busy fraction (0..1 of all CPUs,
+	// from /proc/stat), so that other load on the machine is visible.
+	MachineBusy float64 `json:"machine_busy"`
+	// ClientUtil is ClientS / window, in cores.
+	ClientUtil float64 `json:"client_util_cores"`
+	// ServerUtil is ServerS / window, in cores.
+	ServerUtil float64 `json:"server_util_cores"`
+}
+
+// Bytes is a mean number of TLS record bytes each way.
+type Bytes struct {
+	ClientToServer float64 `json:"client_to_server"`
+	ServerToClient float64 `json:"server_to_client"`
+}
+
+// ErrorDetail is the count of one error class at one stage, with a sample.
+type ErrorDetail struct {
+	// Class is the error class (see Phase.Errors).
+	Class string `json:"class"`
+	// Stage is where the error happened: connect, handshake or after
+	// (after the handshake completed).
+	Stage string `json:"stage"`
+	// Count is the number of connections that failed so.
+	Count int64 `json:"count"`
+	// Sample is one error message of the class.
+	Sample string `json:"sample"`
+}
+
+// Negotiated counts handshakes with one negotiated parameter set.
+type Negotiated struct {
+	Version     string `json:"version"`
+	CipherSuite string `json:"cipher_suite"`
+	Group       string `json:"group"`
+	Count       int64  `json:"count"`
+}
+
+// Cell is one entry of a resumption matrix.
+type Cell struct {
+	Offered int64 `json:"offered"`
+	Resumed int64 `json:"resumed"`
+}
+
+// Server is the server's own count of the handshakes it completed during a
+// phase window (the difference of its counters read before and after).
+type Server struct {
+	// Handshakes is completed handshakes, full and resumed.
+	Handshakes int64 `json:"handshakes"`
+	// Full and Resumed split Handshakes.
+	Full    int64 `json:"full"`
+	Resumed int64 `json:"resumed"`
+	// Failed is handshakes the server saw fail.
+	Failed int64 `json:"failed"`
+	// Nodes splits the counts per node.
+	Nodes []NodeCounts `json:"nodes"`
+}
+
+// NodeCounts is one server node's counts over a phase window.
+type NodeCounts struct {
+	Node     int    `json:"node"`
+	Address  string `json:"address"`
+	Full     int64  `json:"full"`
+	Resumed  int64  `json:"resumed"`
+	Failed   int64  `json:"failed"`
+	TLS12    int64  `json:"tls12"`
+	TLS13    int64  `json:"tls13"`
+	Sessions int64  `json:"sessions_stored,omitempty"`
+}
+
+// Warning is a condition that limits how far a run's numbers can be trusted.
+type Warning struct {
+	// Code is a stable identifier, e.g. "generator_cpu_bound".
+	Code string `json:"code"`
+	// Phase is the phase it applies to; empty for the whole run.
+	Phase string `json:"phase,omitempty"`
+	// Message explains it to a person.
+	Message string `json:"message"`
+}
+
+// Completed returns the number of completed handshakes (full + resumed).
+func (h Handshakes) Completed() int64 { return h.Full + h.Resumed }

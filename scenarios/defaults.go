@@ -1,0 +1,98 @@
+package scenarios
+
+import (
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The defaults Defaults applies, as documented on the fields.
+const (
+	defaultCount       = 64
+	defaultConcurrency = 16
+	defaultNodes       = 1
+	defaultConnect     = Duration(5 * time.Second)
+	defaultHandshake   = Duration(10 * time.Second)
+	defaultIO          = Duration(10 * time.Second)
+	defaultWarmup      = Duration(2 * time.Second)
+	defaultMeasure     = Duration(10 * time.Second)
+)
+
+// Defaults replaces every zero field of s with its default, as documented
+// on the fields, and names each unnamed phase "phase<i>" after its index.
+// It is the one place where defaults are applied; Load and Parse call it
+// before Validate. Fields already set are left alone, so calling it twice
+// changes nothing.
+//
+// The defaults: Name is the base name of File without its extension (when
+// File is set); TLS 1.3 with an ecdsa-p256 key and Go's default groups;
+// resumption none; after_handshake read-eof; 64 clients of which 16 (or
+// all, if there are fewer) connect at once; a 2s warm-up phase that is not
+// recorded followed by a 10s measured phase; target.server_name is the host
+// part of target.address; one testbed node with round-robin balance and
+// per-node ticket keys and session cache; timeouts of 5s to connect, 10s
+// for the handshake and 10s for what follows it.
+func (s *Scenario) Defaults() {
+	if s.Name == "" && s.File != "" {
+		base := filepath.Base(s.File)
+		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	if s.TLS.Version == "" {
+		s.TLS.Version = TLS13
+	}
+	if s.TLS.Key == "" {
+		s.TLS.Key = ECDSAP256
+	}
+	if s.Resumption == "" {
+		s.Resumption = ResumeNone
+	}
+	if s.AfterHandshake == "" {
+		s.AfterHandshake = ReadEOF
+	}
+	if s.Clients.Count == 0 {
+		s.Clients.Count = defaultCount
+	}
+	if s.Clients.Concurrency == 0 {
+		s.Clients.Concurrency = min(defaultConcurrency, max(s.Clients.Count, 1))
+	}
+	if s.Phases == nil {
+		record := false
+		s.Phases = []Phase{
+			{Name: "warmup", Duration: defaultWarmup, Record: &record},
+			{Name: "measure", Duration: defaultMeasure},
+		}
+	}
+	for i := range s.Phases {
+		if s.Phases[i].Name == "" {
+			s.Phases[i].Name = "phase" + strconv.Itoa(i)
+		}
+	}
+	if s.Target.ServerName == "" && s.Target.Address != "" {
+		if host, _, err := net.SplitHostPort(s.Target.Address); err == nil {
+			s.Target.ServerName = host
+		}
+	}
+	if s.Topology.Nodes == 0 {
+		s.Topology.Nodes = defaultNodes
+	}
+	if s.Topology.Balance == "" {
+		s.Topology.Balance = RoundRobin
+	}
+	if s.Topology.TicketKeys == "" {
+		s.Topology.TicketKeys = PerNode
+	}
+	if s.Topology.SessionCache == "" {
+		s.Topology.SessionCache = PerNode
+	}
+	if s.Timeouts.Connect == 0 {
+		s.Timeouts.Connect = defaultConnect
+	}
+	if s.Timeouts.Handshake == 0 {
+		s.Timeouts.Handshake = defaultHandshake
+	}
+	if s.Timeouts.IO == 0 {
+		s.Timeouts.IO = defaultIO
+	}
+}

@@ -1,0 +1,278 @@
+// Package scenarios owns the benchmark scenario: its YAML schema, strict
+// decoding with file:line:column positions, defaults and validation.
+//
+// A scenario says what to measure (TLS version, key type, key-exchange
+// groups, resumption mode), how hard (simulated clients, concurrency, phases)
+// and against what (the embedded testbed or a remote server). It does not run
+// anything: package bench turns a Scenario into load.
+//
+// Load decodes strictly: an unknown key, a value of the wrong type or a bad
+// value is an error that names the file, line, column and key path, and every
+// problem in the file is reported at once.
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Scenario is one benchmark, as written in a YAML file. The zero value of
+// every field means "use the default" (see Defaults); Load applies the
+// defaults before validating.
+type Scenario struct {
+	// Name identifies the scenario in results and tables. Default: the
+	// file's base name without its extension.
+	Name string `yaml:"name" json:"name"`
+
+	// Description is free text for the reader of results and reports.
+	Description string `yaml:"description" json:"description,omitempty"`
+
+	// TLS is what the clients offer.
+	TLS TLS `yaml:"tls" json:"tls"`
+
+	// Resumption is the resumption strategy. Default: none.
+	Resumption Resumption `yaml:"resumption" json:"resumption"`
+
+	// AfterHandshake is what a client does once the handshake has
+	// completed. Default: read-eof.
+	AfterHandshake AfterHandshake `yaml:"after_handshake" json:"after_handshake"`
+
+	// Clients is the simulated client population and how many connect at
+	// once.
+	Clients Clients `yaml:"clients" json:"clients"`
+
+	// Phases run in order over the same client population, so that a
+	// warm-up phase fills the clients' session caches. Default: a 2 s
+	// warm-up that is not recorded, then a 10 s measured phase.
+	Phases []Phase `yaml:"phases" json:"phases"`
+
+	// Target is where the load goes. Its zero value means the embedded
+	// testbed, which bench starts on loopback.
+	Target Target `yaml:"target" json:"target"`
+
+	// Topology describes the embedded testbed's nodes. It applies to the
+	// embedded testbed only.
+	Topology Topology `yaml:"topology" json:"topology"`
+
+	// Timeouts bound every step of a connection.
+	Timeouts Timeouts `yaml:"timeouts" json:"timeouts"`
+
+	// File is the path the scenario was loaded from; empty for a scenario
+	// built in code. It is not part of the YAML schema.
+	File string `yaml:"-" json:"file,omitempty"`
+}
+
+// TLS is the client's TLS offer.
+type TLS struct {
+	// Version is the one TLS version the client offers: "1.2" or "1.3".
+	// Default: "1.3".
+	Version Version `yaml:"version" json:"version"`
+
+	// Key is the type of the server's certificate key on the embedded
+	// testbed: rsa-2048, ecdsa-p256 or ed25519. Default: ecdsa-p256. For a
+	// remote target it records what the user expects and is checked
+	// against the certificate the server presents.
+	Key KeyType `yaml:"key" json:"key"`
+
+	// Groups are the key-exchange groups the client offers, in order of
+	// preference: x25519, x25519mlkem768, secp256r1mlkem768, p256, p384,
+	// p521. Empty means Go's default list. With TLS 1.2 and an ECDSA
+	// certificate, the certificate's curve must be among the groups.
+	Groups []Group `yaml:"groups" json:"groups,omitempty"`
+}
+
+// Clients is the simulated client population.
+type Clients struct {
+	// Count is the number of simulated clients. Each has its own TLS
+	// configuration and its own session cache, as each browser has its
+	// own. Default: 64.
+	Count int `yaml:"count" json:"count"`
+
+	// Concurrency is the number of connections in flight at once (a closed
+	// loop: a worker starts its next connection when the previous one
+	// ends). Default: 16. It must not exceed Count.
+	Concurrency int `yaml:"concurrency" json:"concurrency"`
+}
+
+// Phase is one stretch of a run. Exactly one of Duration and Count is set.
+type Phase struct {
+	// Name labels the phase in results ("warmup", "measure").
+	Name string `yaml:"name" json:"name"`
+
+	// Duration ends the phase after this much wall time; in-flight
+	// connections then finish (they count in the phase).
+	Duration Duration `yaml:"duration" json:"duration,omitempty"`
+
+	// Count ends the phase after this many connections have been started.
+	Count int `yaml:"count" json:"count,omitempty"`
+
+	// Record says whether the phase is measured. A phase that is not
+	// recorded (a warm-up) still appears in the result, marked
+	// measured: false, so that every connection is accounted for.
+	// Default: true.
+	Record *bool `yaml:"record" json:"record,omitempty"`
+}
+
+// Recorded reports whether the phase is measured (Record unset means true).
+func (p Phase) Recorded() bool { return p.Record == nil || *p.Record }
+
+// Target is a remote server. Its zero value (no Address) means the
+// embedded testbed.
+type Target struct {
+	// Address is host:port of a remote server. Empty: the embedded
+	// testbed.
+	Address string `yaml:"address" json:"address,omitempty"`
+
+	// ServerName is the name sent in SNI and verified in the
+	// certificate. Default: the host part of Address.
+	ServerName string `yaml:"server_name" json:"server_name,omitempty"`
+
+	// CAFile is a PEM file of CA certificates to verify the server with.
+	// Empty: the system roots.
+	CAFile string `yaml:"ca_file" json:"ca_file,omitempty"`
+
+	// InsecureSkipVerify skips certificate verification. It is never set
+	// by default; when set, the result records it and warns.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify" json:"insecure_skip_verify,omitempty"`
+}
+
+// Embedded reports whether the target is the embedded testbed.
+func (t Target) Embedded() bool { return t.Address == "" }
+
+// Topology is the embedded testbed's layout.
+type Topology struct {
+	// Nodes is the number of testbed nodes, 1 to 64, each on its own
+	// loopback address. Default: 1.
+	Nodes int `yaml:"nodes" json:"nodes"`
+
+	// Balance is how the generator picks a node for each connection:
+	// round-robin, random or sticky (one node per client). Default:
+	// round-robin.
+	Balance Balance `yaml:"balance" json:"balance"`
+
+	// TicketKeys says whether nodes share their session-ticket key:
+	// per-node or shared. Default: per-node.
+	TicketKeys KeyScope `yaml:"ticket_keys" json:"ticket_keys"`
+
+	// SessionCache says whether nodes share the server-side session store
+	// used when Resumption is cache: per-node or shared. Default: per-node.
+	SessionCache KeyScope `yaml:"session_cache" json:"session_cache"`
+}
+
+// Timeouts bound each step of a connection. Zero means the default.
+type Timeouts struct {
+	// Connect bounds the TCP dial. Default: 5s.
+	Connect Duration `yaml:"connect" json:"connect"`
+	// Handshake bounds the TLS handshake. Default: 10s.
+	Handshake Duration `yaml:"handshake" json:"handshake"`
+	// IO bounds what the client does after the handshake. Default: 10s.
+	IO Duration `yaml:"io" json:"io"`
+}
+
+// Version is a TLS protocol version as written in a scenario: "1.2" or "1.3".
+type Version string
+
+// The TLS versions a scenario may name.
+const (
+	TLS12 Version = "1.2"
+	TLS13 Version = "1.3"
+)
+
+// KeyType is the server certificate's key type.
+type KeyType string
+
+// The key types a scenario may name.
+const (
+	RSA2048   KeyType = "rsa-2048"
+	ECDSAP256 KeyType = "ecdsa-p256"
+	Ed25519   KeyType = "ed25519"
+)
+
+// Group is a key-exchange group name.
+type Group string
+
+// The key-exchange groups a scenario may name.
+const (
+	X25519            Group = "x25519"
+	X25519MLKEM768    Group = "x25519mlkem768"
+	SecP256r1MLKEM768 Group = "secp256r1mlkem768"
+	P256              Group = "p256"
+	P384              Group = "p384"
+	P521              Group = "p521"
+)
+
+// Resumption is the resumption strategy.
+type Resumption string
+
+// The resumption strategies. Go's crypto/tls server never resumes by
+// TLS 1.2 session ID; Cache models a server-side session cache with
+// stateful tickets (state on the server, only a handle on the wire).
+const (
+	// ResumeNone: clients keep no sessions; every handshake is full.
+	ResumeNone Resumption = "none"
+	// ResumeTickets: stateless session tickets (TLS 1.2 RFC 5077, TLS 1.3
+	// PSK), encrypted with the node's ticket key.
+	ResumeTickets Resumption = "tickets"
+	// ResumeCache: the server keeps session state in a cache and the
+	// ticket on the wire carries only a random handle to it; the same
+	// semantics as a session-ID cache, carried in the ticket field.
+	ResumeCache Resumption = "cache"
+)
+
+// AfterHandshake is what a client does once its handshake has completed.
+type AfterHandshake string
+
+// The after-handshake actions.
+const (
+	// ReadEOF reads until the server closes (the testbed node writes its
+	// id and closes with close_notify). This stores a TLS 1.3 ticket.
+	ReadEOF AfterHandshake = "read-eof"
+	// HTTP sends one HTTP/1.1 request with Connection: close and reads the
+	// response to EOF, for web servers.
+	HTTP AfterHandshake = "http"
+	// Ticket reads until the first session ticket arrives or the IO
+	// timeout passes, then closes.
+	Ticket AfterHandshake = "ticket"
+	// Close closes right after the handshake. No TLS 1.3 ticket is stored.
+	Close AfterHandshake = "close"
+)
+
+// Balance is how the generator spreads connections over testbed nodes.
+type Balance string
+
+// The balance policies.
+const (
+	RoundRobin Balance = "round-robin"
+	Random     Balance = "random"
+	Sticky     Balance = "sticky"
+)
+
+// KeyScope says whether a piece of server state is per node or shared.
+type KeyScope string
+
+// The scopes of server state.
+const (
+	PerNode KeyScope = "per-node"
+	Shared  KeyScope = "shared"
+)
+
+// Duration is a time.Duration written as a Go duration string ("2s",
+// "500ms") in YAML and JSON.
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("not a duration (want e.g. 500ms, 2s, 1m): %q", string(b))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// String returns the duration as a Go duration string.
+func (d Duration) String() string { return time.Duration(d).String() }

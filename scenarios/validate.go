@@ -1,0 +1,219 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits Validate enforces.
+const (
+	maxClients     = 10_000_000
+	maxConcurrency = 100_000
+	maxPhases      = 64
+	maxPhaseTime   = 24 * time.Hour
+	maxPhaseCount  = 1_000_000_000
+	maxNodes       = 64
+	maxTimeout     = 10 * time.Minute
+)
+
+// The allowed values of each enumerated field, in the order error messages
+// list them. They are read-only.
+var (
+	versions        = []Version{TLS12, TLS13}
+	keyTypes        = []KeyType{RSA2048, ECDSAP256, Ed25519}
+	groups          = []Group{X25519, X25519MLKEM768, SecP256r1MLKEM768, P256, P384, P521}
+	tls13OnlyGroups = []Group{X25519MLKEM768, SecP256r1MLKEM768}
+	resumptions     = []Resumption{ResumeNone, ResumeTickets, ResumeCache}
+	afterHandshakes = []AfterHandshake{ReadEOF, HTTP, Ticket, Close}
+	balances        = []Balance{RoundRobin, Random, Sticky}
+	keyScopes       = []KeyScope{PerNode, Shared}
+)
+
+// Validate reports every semantic problem with s, each as a *FieldError,
+// joined with errors.Join; it returns nil when s is valid. It expects the
+// defaults to have been applied (see Defaults): a zero field is a problem
+// where the zero value is not allowed. Validate does not modify s.
+func (s *Scenario) Validate() error {
+	v := &validator{}
+	v.tls(s.TLS)
+	enum(v, "resumption", "resumption", s.Resumption, resumptions)
+	if s.Resumption == ResumeCache && !s.Target.Embedded() {
+		v.add("resumption", "cache models a server-side store in the embedded testbed; a remote server decides its own")
+	}
+	enum(v, "after_handshake", "after_handshake action", s.AfterHandshake, afterHandshakes)
+	v.clients(s.Clients)
+	v.phases(s.Phases)
+	v.target(s.Target)
+	v.topology(s.Topology)
+	v.timeout("timeouts.connect", s.Timeouts.Connect)
+	v.timeout("timeouts.handshake", s.Timeouts.Handshake)
+	v.timeout("timeouts.io", s.Timeouts.IO)
+	return errors.Join(v.errs...)
+}
+
+// validator collects FieldErrors.
+type validator struct {
+	errs []error
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.errs = append(v.errs, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// enum checks that val is one of allowed; what names the kind of value in
+// the message ("unknown key type \"rsa-1024\" (want ...)").
+func enum[T ~string](v *validator, path, what string, val T, allowed []T) bool {
+	if slices.Contains(allowed, val) {
+		return true
+	}
+	v.add(path, "unknown %s %q (want %s)", what, string(val), oneOf(allowed))
+	return false
+}
+
+func (v *validator) tls(t TLS) {
+	enum(v, "tls.version", "TLS version", t.Version, versions)
+	enum(v, "tls.key", "key type", t.Key, keyTypes)
+	first := make(map[Group]int, len(t.Groups))
+	for i, g := range t.Groups {
+		path := fmt.Sprintf("tls.groups[%d]", i)
+		if !enum(v, path, "group", g, groups) {
+			continue
+		}
+		if j, dup := first[g]; dup {
+			v.add(path, "duplicate group %q (also tls.groups[%d])", g, j)
+			continue
+		}
+		first[g] = i
+		if t.Version == TLS12 && slices.Contains(tls13OnlyGroups, g) {
+			v.add(path, "group %s needs TLS 1.3 (tls.version is 1.2)", g)
+		}
+	}
+	if t.Version == TLS12 && t.Key == ECDSAP256 && len(t.Groups) > 0 && !slices.Contains(t.Groups, P256) {
+		v.add("tls.groups", "an ECDSA P-256 certificate needs p256 among the groups for TLS 1.2 (the server answers 'no shared cipher')")
+	}
+}
+
+func (v *validator) clients(c Clients) {
+	countOK := v.rangeInt("clients.count", c.Count, 1, maxClients)
+	concOK := v.rangeInt("clients.concurrency", c.Concurrency, 1, maxConcurrency)
+	if countOK && concOK && c.Concurrency > c.Count {
+		v.add("clients.concurrency", "must not exceed clients.count (%d > %d)", c.Concurrency, c.Count)
+	}
+}
+
+// rangeInt checks lo <= n <= hi and reports whether it holds.
+func (v *validator) rangeInt(path string, n, lo, hi int) bool {
+	if n < lo || n > hi {
+		v.add(path, "must be %d..%d, got %d", lo, hi, n)
+		return false
+	}
+	return true
+}
+
+func (v *validator) phases(phases []Phase) {
+	switch {
+	case len(phases) == 0:
+		v.add("phases", "must not be empty")
+		return
+	case len(phases) > maxPhases:
+		v.add("phases", "at most %d phases, got %d", maxPhases, len(phases))
+	}
+	names := make(map[string]int, len(phases))
+	recorded := false
+	for i, p := range phases {
+		path := fmt.Sprintf("phases[%d]", i)
+		switch j, dup := names[p.Name]; {
+		case p.Name == "":
+			v.add(path+".name", "must not be empty")
+		case dup:
+			v.add(path+".name", "duplicate phase name %q (also phases[%d])", p.Name, j)
+		default:
+			names[p.Name] = i
+		}
+		bad := false
+		switch {
+		case p.Duration < 0:
+			v.add(path+".duration", "must be positive, got %s", p.Duration)
+			bad = true
+		case time.Duration(p.Duration) > maxPhaseTime:
+			v.add(path+".duration", "must be at most %s, got %s", fmtDuration(maxPhaseTime), p.Duration)
+			bad = true
+		}
+		switch {
+		case p.Count < 0:
+			v.add(path+".count", "must be positive, got %d", p.Count)
+			bad = true
+		case p.Count > maxPhaseCount:
+			v.add(path+".count", "must be at most %d, got %d", maxPhaseCount, p.Count)
+			bad = true
+		}
+		switch {
+		case p.Duration > 0 && p.Count > 0:
+			v.add(path, "set duration or count, not both")
+		case p.Duration <= 0 && p.Count <= 0 && !bad:
+			v.add(path, "set duration or count")
+		}
+		recorded = recorded || p.Recorded()
+	}
+	if !recorded {
+		v.add("phases", "at least one phase must be recorded (every phase has record: false)")
+	}
+}
+
+func (v *validator) target(t Target) {
+	if t.Address == "" {
+		return
+	}
+	_, port, err := net.SplitHostPort(t.Address)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil {
+		v.add("target.address", "want host:port with a numeric port, got %q", t.Address)
+	}
+}
+
+func (v *validator) topology(t Topology) {
+	v.rangeInt("topology.nodes", t.Nodes, 1, maxNodes)
+	enum(v, "topology.balance", "balance", t.Balance, balances)
+	enum(v, "topology.ticket_keys", "ticket_keys scope", t.TicketKeys, keyScopes)
+	enum(v, "topology.session_cache", "session_cache scope", t.SessionCache, keyScopes)
+}
+
+func (v *validator) timeout(path string, d Duration) {
+	switch {
+	case d <= 0:
+		v.add(path, "must be positive, got %s", d)
+	case time.Duration(d) > maxTimeout:
+		v.add(path, "must be at most %s, got %s", fmtDuration(maxTimeout), d)
+	}
+}
+
+// oneOf lists values as "a, b or c".
+func oneOf[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// fmtDuration writes a limit the way a user would ("24h", "10m"), without
+// the zero minutes and seconds time.Duration.String adds.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d != 0 && d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d != 0 && d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+	return d.String()
+}
