@@ -69,8 +69,10 @@ type worker struct {
 	turn    int // index into clients of the next client to connect
 }
 
-func (w *worker) loop(run *phaseRun) {
-	for run.admit() {
+// loop runs connections until the phase stops or, when quota is not
+// negative, quota connections have run.
+func (w *worker) loop(run *phaseRun, quota int64) {
+	for n := int64(0); n != quota && !run.stop.Load(); n++ {
 		c := w.clients[w.turn]
 		w.turn++
 		if w.turn == len(w.clients) {

@@ -153,7 +153,8 @@ type Phase struct {
 	// Duration stops the phase from starting connections after this much
 	// time; the connections in flight then finish and count in the phase.
 	Duration time.Duration
-	// Count stops the phase after this many connections have started.
+	// Count stops the phase after this many connections, shared evenly
+	// among the workers (each worker stops after its share).
 	Count int64
 }
 
@@ -272,8 +273,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	defer stopGrace()
 
 	var stop atomic.Bool
-	var started atomic.Int64
-	run := &phaseRun{stop: &stop, started: &started, count: ph.Count, hard: hard}
+	run := &phaseRun{stop: &stop, hard: hard}
 	for _, w := range g.workers {
 		w.stats.reset()
 	}
@@ -286,11 +286,21 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	defer stopOnCancel()
 
 	var wg sync.WaitGroup
-	for _, w := range g.workers {
+	for i, w := range g.workers {
+		// A count-bounded phase gives each worker a fixed share, so that
+		// a count of at least Clients visits every client.
+		quota := int64(-1)
+		if ph.Count > 0 {
+			n := int64(len(g.workers))
+			quota = ph.Count / n
+			if int64(i) < ph.Count%n {
+				quota++
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.loop(run)
+			w.loop(run, quota)
 		}()
 	}
 	done := make(chan struct{})
@@ -330,23 +340,9 @@ func (g *Generator) progress(name string, elapsed time.Duration) Progress {
 	return p
 }
 
-// phaseRun is the state the workers of one phase share; only its stop flag
-// is read on every connection, and the started counter is touched only by
-// count-bounded phases.
+// phaseRun is the state the workers of one phase share. Workers only read
+// it: the stop flag once per connection.
 type phaseRun struct {
-	stop    *atomic.Bool
-	started *atomic.Int64
-	count   int64
-	hard    context.Context
-}
-
-func (r *phaseRun) admit() bool {
-	if r.stop.Load() {
-		return false
-	}
-	if r.count > 0 && r.started.Add(1) > r.count {
-		r.stop.Store(true)
-		return false
-	}
-	return true
+	stop *atomic.Bool
+	hard context.Context
 }

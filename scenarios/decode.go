@@ -38,7 +38,19 @@ type decoder struct {
 	// active are the anchors being decoded, to stop an alias that refers
 	// to its own anchor.
 	active map[*ast.AnchorNode]bool
+	// merged caches the entries of each mapping brought in by a merge key,
+	// so that chains of merges cost their size, not the number of paths
+	// through them.
+	merged map[ast.Node][]entry
+	// truncated is set when problems stopped being recorded at
+	// maxProblems.
+	truncated bool
 }
+
+// maxProblems bounds the problems reported for one file. Aliases can make
+// a small file repeat a problem many times; past this many, the rest would
+// not help anyone.
+const maxProblems = 100
 
 // position is a 1-based line and column.
 type position struct{ line, col int }
@@ -50,13 +62,22 @@ func newDecoder(file string) *decoder {
 		failed:  make(map[string]bool),
 		anchors: make(map[string][]*ast.AnchorNode),
 		active:  make(map[*ast.AnchorNode]bool),
+		merged:  make(map[ast.Node][]entry),
 	}
 }
 
 var textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 
+// full reports whether maxProblems have been recorded; decoding stops
+// then.
+func (d *decoder) full() bool { return len(d.problems) >= maxProblems }
+
 // addAt records a problem at p.
 func (d *decoder) addAt(p position, path, format string, args ...any) {
+	if d.full() {
+		d.truncated = true
+		return
+	}
 	d.problems = append(d.problems, Problem{
 		File:   d.file,
 		Line:   max(p.line, 1),
@@ -205,6 +226,10 @@ func (d *decoder) resolve(n ast.Node, path string, fn func(ast.Node)) {
 // decode decodes node n into v, the value at key path; idx is v's reflect
 // index path from the Scenario.
 func (d *decoder) decode(n ast.Node, v reflect.Value, path string, idx []int) {
+	if d.full() {
+		d.truncated = true
+		return
+	}
 	d.resolve(n, path, func(n ast.Node) {
 		n = d.untag(n, path)
 		if n == nil || isNull(n) {
@@ -382,6 +407,10 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string, idx []i
 	}
 	fields := schemaFields(v.Type())
 	for _, e := range d.entries(values, path) {
+		if d.full() {
+			d.truncated = true
+			return
+		}
 		i := fieldIndex(fields, e.key)
 		if i < 0 {
 			d.add(e.keyNode, path, "unknown key %q (known: %s)", e.key, knownKeys(fields))
@@ -453,12 +482,17 @@ func (d *decoder) mergeEntries(n ast.Node, path string) []entry {
 }
 
 func (d *decoder) mergeMapping(n ast.Node, path string) []entry {
+	if e, ok := d.merged[n]; ok {
+		return e
+	}
 	values, ok := mappingValues(n)
 	if !ok {
 		d.fail(n, path, "merge key << wants a mapping or a sequence of mappings, got %s", describe(n))
 		return nil
 	}
-	return d.entries(values, path)
+	e := d.entries(values, path)
+	d.merged[n] = e
+	return e
 }
 
 // keyText returns a mapping key's text, reporting keys that are not

@@ -27,6 +27,9 @@ func Load(path string) (*Scenario, error) {
 // offending node. On success the scenario's File is name and its defaults
 // are applied (see Defaults).
 //
+// At most 100 problems are reported; a last line says when there were
+// more.
+//
 // An integer or duration set to an explicit 0 is checked as 0, not
 // replaced by its default: "nodes: 0" is an error, while a key left out or
 // set to null takes the default.
@@ -42,6 +45,11 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		slices.SortStableFunc(d.problems, func(a, b Problem) int {
 			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 		})
+		if d.truncated {
+			last := d.problems[len(d.problems)-1]
+			d.problems = append(d.problems, Problem{File: name, Line: last.Line, Column: last.Column,
+				Msg: fmt.Sprintf("too many problems; stopped after %d", maxProblems)})
+		}
 		return nil, &Error{Problems: d.problems}
 	}
 	return s, nil

@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.AddCommand(runCommand(stdout, stderr), certsCommand(), testbedCommand())
 	err := root.ExecuteContext(ctx)
 	if err != nil && !started {
-		return &badInputError{err: fmt.Errorf("%w (see tlsbench --help)", err)}
+		return &badInputError{err: fmt.Errorf("tlsbench: %w (see tlsbench --help)", err)}
 	}
 	return err
 }

@@ -71,6 +71,9 @@ func loadAll(paths []string, f runFlags) ([]*scenarios.Scenario, error) {
 		}
 		out = append(out, sc)
 	}
+	if f.target == "" && (f.serverName != "" || f.caFile != "") {
+		errs = append(errs, errors.New("--server-name and --ca go with --target"))
+	}
 	if f.duration < 0 {
 		errs = append(errs, fmt.Errorf("--duration: must be positive, got %s", f.duration))
 	}
@@ -102,8 +105,6 @@ func applyFlags(sc *scenarios.Scenario, f runFlags) error {
 			sc.Resumption = scenarios.ResumeTickets
 		}
 		sc.Defaults()
-	} else if f.serverName != "" || f.caFile != "" {
-		return errors.New("--server-name and --ca go with --target")
 	}
 	return sc.Validate()
 }

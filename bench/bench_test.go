@@ -1,0 +1,269 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/testbed"
+	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// TestMain lets the test binary serve as the testbed child: bench starts
+// it as "<test binary> testbed", as the real binary is started.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "testbed" {
+		if err := testbed.Serve(context.Background(), os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func options(t *testing.T) bench.Options {
+	return bench.Options{TestbedCommand: []string{os.Args[0], "testbed"}, CertDir: certDir}
+}
+
+// certDir is shared by the tests of this package so that certificates are
+// made once per key type.
+var certDir = filepath.Join(os.TempDir(), "tlsbench-bench-test-certs")
+
+func scenario(t *testing.T, yaml string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Parse(t.Name()+".yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// phases is a small, bounded phase list: a warm-up that reaches every
+// client, then a measured phase.
+const phases = `
+clients: {count: 32, concurrency: 4}
+phases:
+  - {name: warmup, count: 200, record: false}
+  - {name: measure, count: 600}
+timeouts: {connect: 5s, handshake: 5s, io: 5s}
+`
+
+// TestResumptionEndToEnd is the loopback integration test per TLS version:
+// the client and the server agree on the counts, resumed phases resume at
+// least 99 % and full phases never.
+func TestResumptionEndToEnd(t *testing.T) {
+	for _, version := range []string{"1.2", "1.3"} {
+		for _, mode := range []string{"none", "tickets", "cache"} {
+			t.Run(version+"/"+mode, func(t *testing.T) {
+				sc := scenario(t, fmt.Sprintf("tls: {version: %q, key: ecdsa-p256, groups: [x25519, p256]}\nresumption: %s\n%s", version, mode, phases))
+				run, err := bench.Run(context.Background(), sc, options(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(run.Phases) != 2 || run.Phases[0].Measured || !run.Phases[1].Measured {
+					t.Fatalf("phases = %d (measured %v), want a warm-up and a measured phase", len(run.Phases), measured(run))
+				}
+				var total int64
+				for _, p := range run.Phases {
+					h := p.Handshakes
+					total += h.Total
+					if h.Failed != 0 || len(p.Errors) != 0 {
+						t.Errorf("%s: %d failed, errors %v", p.Name, h.Failed, p.Errors)
+					}
+					if h.Full+h.Resumed+h.Failed != h.Total {
+						t.Errorf("%s: full %d + resumed %d + failed %d != total %d", p.Name, h.Full, h.Resumed, h.Failed, h.Total)
+					}
+					if p.Server == nil {
+						t.Fatalf("%s: no server-side counts", p.Name)
+					}
+					if p.Server.Handshakes != h.Completed() || p.Server.Resumed != h.Resumed {
+						t.Errorf("%s: client completed %d (resumed %d), server %d (resumed %d)", p.Name, h.Completed(), h.Resumed, p.Server.Handshakes, p.Server.Resumed)
+					}
+				}
+				if total != 800 {
+					t.Errorf("connections over all phases = %d, want 800 (200 warm-up + 600 measured)", total)
+				}
+				m := run.Phases[1].Handshakes
+				switch mode {
+				case "none":
+					if m.Resumed != 0 || m.Offered != 0 {
+						t.Errorf("resumption none: resumed %d, offered %d, want 0 and 0", m.Resumed, m.Offered)
+					}
+				default:
+					if float64(m.Resumed) < 0.99*float64(m.Completed()) {
+						t.Errorf("resumed %d of %d, want at least 99%%", m.Resumed, m.Completed())
+					}
+				}
+				if got := run.Phases[1].Negotiated; len(got) != 1 || got[0].Version != "TLS "+version {
+					t.Errorf("negotiated = %+v, want only TLS %s", got, version)
+				}
+			})
+		}
+	}
+}
+
+func measured(run *results.Run) []bool {
+	var m []bool
+	for _, p := range run.Phases {
+		m = append(m, p.Measured)
+	}
+	return m
+}
+
+// designKeys are the result-file keys that scripts may rely on
+// (shared/design.md), as paths into the JSON; "[]" steps into every phase.
+var designKeys = []string{
+	"schema_version", "partial", "scenario.name", "started_at", "ended_at", "warnings",
+	"phases[].name", "phases[].measured",
+	"phases[].handshakes.total", "phases[].handshakes.full", "phases[].handshakes.resumed",
+	"phases[].handshakes.offered", "phases[].handshakes.failed",
+	"phases[].rate_per_s",
+	"phases[].kinds.full.latency_us.handshake.p50", "phases[].kinds.full.latency_us.handshake.p99",
+	"phases[].kinds.resumed.latency_us.handshake.p50", "phases[].kinds.resumed.latency_us.handshake.p99",
+	"phases[].cpu_us_per_handshake.client", "phases[].cpu_us_per_handshake.server",
+	"phases[].bytes_per_handshake.client_to_server", "phases[].bytes_per_handshake.server_to_client",
+	"phases[].errors",
+	"phases[].server.handshakes", "phases[].server.resumed",
+}
+
+func init() {
+	for _, kind := range []string{"connect", "handshake"} {
+		for _, k := range []string{"p50", "p90", "p99", "p999", "max", "hdr"} {
+			designKeys = append(designKeys, "phases[].latency_us."+kind+"."+k)
+		}
+	}
+}
+
+func lookup(v any, path []string) error {
+	if len(path) == 0 {
+		return nil
+	}
+	key := path[0]
+	each := strings.HasSuffix(key, "[]")
+	key = strings.TrimSuffix(key, "[]")
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s: parent is not an object", key)
+	}
+	x, ok := m[key]
+	if !ok {
+		return fmt.Errorf("%s: missing", key)
+	}
+	if !each {
+		return lookup(x, path[1:])
+	}
+	list, ok := x.([]any)
+	if !ok || len(list) == 0 {
+		return fmt.Errorf("%s: not a non-empty list", key)
+	}
+	for i, e := range list {
+		if err := lookup(e, path[1:]); err != nil {
+			return fmt.Errorf("%s[%d].%w", key, i, err)
+		}
+	}
+	return nil
+}
+
+// TestResultFile runs a scenario, writes its result file and checks it as a
+// script would: every design key is there, it reads back, and it holds no
+// key material.
+func TestResultFile(t *testing.T) {
+	for _, key := range []string{"rsa-2048", "ecdsa-p256", "ed25519"} {
+		t.Run(key, func(t *testing.T) {
+			sc := scenario(t, "tls: {version: \"1.3\", key: "+key+"}\nresumption: tickets\n"+phases)
+			run, err := bench.Run(context.Background(), sc, options(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), results.FileName(run))
+			if err := results.Write(path, run); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc any
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range designKeys {
+				if err := lookup(doc, strings.Split(k, ".")); err != nil {
+					t.Errorf("key %s: %v", k, err)
+				}
+			}
+			if _, err := results.Read(path); err != nil {
+				t.Errorf("Read: %v", err)
+			}
+			for _, secret := range keyMaterial(t, filepath.Join(certDir, key, "leaf.key")) {
+				if bytes.Contains(data, []byte(secret)) {
+					t.Errorf("the result file contains key material (%.20s...)", secret)
+				}
+			}
+		})
+	}
+}
+
+// keyMaterial returns forms in which a private key could leak: its PEM
+// body lines, and its DER in base64 and hex.
+func keyMaterial(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(file)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", file, st.Mode().Perm())
+	}
+	b, _ := pem.Decode(data)
+	if b == nil {
+		t.Fatalf("%s: no PEM", file)
+	}
+	if _, err := x509.ParsePKCS8PrivateKey(b.Bytes); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		if line = strings.TrimSpace(line); len(line) > 16 && !strings.HasPrefix(line, "-----") {
+			out = append(out, line)
+		}
+	}
+	// The last 32 bytes of PKCS#8 hold the key's secret part for every
+	// type used here.
+	tail := b.Bytes[len(b.Bytes)-32:]
+	return append(out, base64.StdEncoding.EncodeToString(b.Bytes), hex.EncodeToString(tail), base64.StdEncoding.EncodeToString(tail)[:40])
+}
+
+func TestRunInterrupted(t *testing.T) {
+	sc := scenario(t, "clients: {count: 8, concurrency: 2}\nphases: [{name: warmup, count: 20, record: false}, {name: measure, duration: 1h}]")
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := options(t)
+	opts.Progress = func(p bench.Progress) {
+		if p.Index == 1 && p.Completed > 50 {
+			cancel()
+		}
+	}
+	run, err := bench.Run(ctx, sc, opts)
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("err = %v, want interrupted", err)
+	}
+	if run == nil || !run.Partial || len(run.Phases) != 2 {
+		t.Fatalf("run = %+v, want a partial run with both phases", run)
+	}
+	if m := run.Phases[1]; m.Handshakes.Completed() < 50 || m.WindowS > 60 {
+		t.Errorf("interrupted phase: %d handshakes in %.1fs, want what was measured up to the stop", m.Handshakes.Completed(), m.WindowS)
+	}
+}

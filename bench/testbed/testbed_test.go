@@ -1,0 +1,160 @@
+package testbed_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/testbed"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// fleet starts a fleet in this process through Serve and returns its node
+// addresses and a function that reads its stats.
+func fleet(t *testing.T, cfg testbed.Config) ([]string, *x509.CertPool, func() testbed.Stats) {
+	t.Helper()
+	certs, err := bench.EnsureCerts(t.TempDir(), scenarios.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.CertFile, cfg.KeyFile = certs.CertFile, certs.KeyFile
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- testbed.Serve(ctx, inR, outW); outW.Close() }()
+	t.Cleanup(func() {
+		inW.Close()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	line, _ := json.Marshal(cfg)
+	inW.Write(append(line, '\n'))
+	out := bufio.NewReader(outR)
+	var ready testbed.Ready
+	b, err := out.ReadBytes('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &ready); err != nil || ready.Error != "" {
+		t.Fatalf("ready = %s (%v)", b, err)
+	}
+	pool := x509.NewCertPool()
+	ca, _ := os.ReadFile(certs.CAFile)
+	pool.AppendCertsFromPEM(ca)
+	return ready.Addresses, pool, func() testbed.Stats {
+		inW.Write([]byte("stats\n"))
+		b, err := out.ReadBytes('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s testbed.Stats
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
+// dial does one handshake with cache, reads to EOF (which stores a TLS 1.3
+// ticket) and returns whether it resumed and the node id line.
+func dial(t *testing.T, addr string, roots *x509.CertPool, version uint16, cache tls.ClientSessionCache) (bool, string) {
+	t.Helper()
+	c, err := tls.Dial("tcp", addr, &tls.Config{
+		ServerName: bench.ServerName, RootCAs: roots,
+		MinVersion: version, MaxVersion: version, ClientSessionCache: cache,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	body, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ConnectionState().DidResume, string(body)
+}
+
+func TestResumptionAcrossNodes(t *testing.T) {
+	addrs := []string{"127.0.0.2:0", "127.0.0.3:0"}
+	tests := []struct {
+		name          string
+		cfg           testbed.Config
+		wantOtherNode bool // a session from node 0 resumes at node 1
+	}{
+		{"per-node ticket keys", testbed.Config{Addresses: addrs, Store: "tickets"}, false},
+		{"shared ticket keys", testbed.Config{Addresses: addrs, Store: "tickets", SharedTicketKey: true}, true},
+		{"per-node session cache", testbed.Config{Addresses: addrs, Store: "cache"}, false},
+		{"shared session cache", testbed.Config{Addresses: addrs, Store: "cache", SharedCache: true}, true},
+	}
+	for _, tt := range tests {
+		for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+			t.Run(tt.name+"/"+tls.VersionName(v), func(t *testing.T) {
+				t.Parallel()
+				nodes, roots, stats := fleet(t, tt.cfg)
+				cache := tls.NewLRUClientSessionCache(1)
+				if resumed, id := dial(t, nodes[0], roots, v, cache); resumed || id != "node 0\n" {
+					t.Fatalf("first handshake: resumed=%v id=%q, want a full handshake at node 0", resumed, id)
+				}
+				if resumed, _ := dial(t, nodes[0], roots, v, cache); !resumed {
+					t.Fatal("second handshake at the same node did not resume")
+				}
+				resumed, id := dial(t, nodes[1], roots, v, cache)
+				if id != "node 1\n" {
+					t.Fatalf("id = %q, want node 1", id)
+				}
+				if resumed != tt.wantOtherNode {
+					t.Errorf("node 0's session at node 1: resumed = %v, want %v", resumed, tt.wantOtherNode)
+				}
+				s := stats()
+				want := []int64{1, 1} // node 0: one full, one resumed
+				if got := []int64{s.Nodes[0].Full(), s.Nodes[0].Resumed()}; got[0] != want[0] || got[1] != want[1] {
+					t.Errorf("node 0 counts full/resumed = %v, want %v", got, want)
+				}
+				wantFull1, wantRes1 := int64(1), int64(0)
+				if tt.wantOtherNode {
+					wantFull1, wantRes1 = 0, 1
+				}
+				if s.Nodes[1].Full() != wantFull1 || s.Nodes[1].Resumed() != wantRes1 {
+					t.Errorf("node 1 counts full/resumed = %d/%d, want %d/%d", s.Nodes[1].Full(), s.Nodes[1].Resumed(), wantFull1, wantRes1)
+				}
+			})
+		}
+	}
+}
+
+func TestServeRejectsBadConfig(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	err := testbed.Serve(context.Background(), strings.NewReader(`{"addresses": ["127.0.0.2:0"], "cert_file": "/nonexistent"}`+"\n"), &out)
+	if err == nil {
+		t.Fatal("Serve with a missing certificate succeeded")
+	}
+	var ready testbed.Ready
+	if jerr := json.Unmarshal([]byte(out.String()), &ready); jerr != nil || !strings.Contains(ready.Error, "load certificate") {
+		t.Errorf("ready line = %q, want an error about the certificate", out.String())
+	}
+}
+
+func TestStartReportsChildFailure(t *testing.T) {
+	t.Parallel()
+	_, err := testbed.Start(context.Background(), []string{"/bin/false"}, testbed.Config{Addresses: []string{"127.0.0.2:0"}})
+	if err == nil {
+		t.Fatal("Start of a child that exits succeeded")
+	}
+	if !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "child closed") && !strings.Contains(err.Error(), "send config") {
+		t.Errorf("error = %v, want it to say the child went away", err)
+	}
+}
