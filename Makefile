@@ -1,0 +1,43 @@
+# tlsbench — see README.md. Every target works from a fresh clone.
+GO      ?= go
+BIN     := bin/tlsbench
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# The default scenario set of `make bench`, and extra flags for `tlsbench run`
+# (for example BENCH_FLAGS="--duration 2s" for a quick look).
+BENCH_SCENARIOS ?= $(sort $(wildcard scenarios/core-*.yaml))
+BENCH_FLAGS     ?=
+RESULTS         ?= results/runs
+
+.PHONY: all build certs bench test vet perf clean
+
+all: build
+
+## build: the tlsbench binary in bin/
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./bench/cmd/tlsbench
+
+## certs: throwaway CA and leaf certificates for the embedded testbed (certs/, keys 0600, git-ignored)
+certs: build
+	$(BIN) certs --dir certs
+
+## bench: run the default scenario set against the embedded testbed and print the comparison table
+bench: build certs
+	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs $(BENCH_SCENARIOS)
+
+## test: vet and the whole test suite (what .ci/run calls)
+test: vet
+	$(GO) test -count=1 ./...
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+## perf: the speed benchmarks (client CPU per handshake, allocations on the recording path)
+perf:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./loadgen/...
+
+clean:
+	rm -rf bin
