@@ -171,7 +171,7 @@ type anchorVisitor struct{ d *decoder }
 
 func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
 	if a, ok := n.(*ast.AnchorNode); ok && a.Name != nil {
-		name := a.Name.GetToken().Value
+		name := tokenValue(a.Name)
 		v.d.anchors[name] = append(v.d.anchors[name], a)
 	}
 	return v
@@ -185,12 +185,23 @@ func (d *decoder) anchorFor(al *ast.AliasNode) *ast.AnchorNode {
 	}
 	at := nodePos(al)
 	var found *ast.AnchorNode
-	for _, a := range d.anchors[al.Value.GetToken().Value] {
+	for _, a := range d.anchors[tokenValue(al.Value)] {
 		if p := nodePos(a); p.line < at.line || p.line == at.line && p.col < at.col {
 			found = a
 		}
 	}
 	return found
+}
+
+// tokenValue returns the text of n's token, or "" if it has none.
+func tokenValue(n ast.Node) string {
+	if n == nil {
+		return ""
+	}
+	if tk := n.GetToken(); tk != nil {
+		return tk.Value
+	}
+	return ""
 }
 
 // resolve follows anchors and aliases to the node they stand for and calls
@@ -204,10 +215,7 @@ func (d *decoder) resolve(n ast.Node, path string, fn func(ast.Node)) {
 		d.resolve(t.Value, path, fn)
 	case *ast.AliasNode:
 		a := d.anchorFor(t)
-		name := ""
-		if t.Value != nil {
-			name = t.Value.GetToken().Value
-		}
+		name := tokenValue(t.Value)
 		switch {
 		case a == nil:
 			d.fail(n, path, "alias *%s refers to no anchor before it", name)
@@ -339,7 +347,7 @@ func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) {
 		i = x
 	case uint64:
 		if x > 1<<63-1 {
-			d.fail(n, path, "integer %s out of range", in.Token.Value)
+			d.fail(n, path, "integer %s out of range", tokenValue(in))
 			return
 		}
 		i = int64(x)
@@ -348,7 +356,7 @@ func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) {
 		return
 	}
 	if v.OverflowInt(i) {
-		d.fail(n, path, "integer %s out of range", in.Token.Value)
+		d.fail(n, path, "integer %s out of range", tokenValue(in))
 		return
 	}
 	v.SetInt(i)
@@ -570,11 +578,11 @@ func describe(n ast.Node) string {
 		text, _ := scalarText(s)
 		return fmt.Sprintf("string %q", text)
 	case *ast.IntegerNode:
-		return "integer " + s.Token.Value
+		return "integer " + tokenValue(s)
 	case *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return "float " + n.GetToken().Value
+		return "float " + tokenValue(n)
 	case *ast.BoolNode:
-		return "boolean " + s.Token.Value
+		return "boolean " + tokenValue(s)
 	case *ast.NullNode:
 		return "null"
 	case *ast.AnchorNode:

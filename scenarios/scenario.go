@@ -9,6 +9,11 @@
 // Load decodes strictly: an unknown key, a value of the wrong type or a bad
 // value is an error that names the file, line, column and key path, and every
 // problem in the file is reported at once.
+//
+// Beside the code, this directory holds the default scenario set as YAML
+// files (core-*.yaml, one per TLS version, key type, key exchange and
+// resumption mode) and example-remote.yaml, a commented example for
+// measuring a server of your own.
 package scenarios
 
 import (
@@ -91,7 +96,8 @@ type Clients struct {
 
 	// Concurrency is the number of connections in flight at once (a closed
 	// loop: a worker starts its next connection when the previous one
-	// ends). Default: 16. It must not exceed Count.
+	// ends). Default: 16, or Count if that is smaller. It must not exceed
+	// Count.
 	Concurrency int `yaml:"concurrency" json:"concurrency"`
 }
 

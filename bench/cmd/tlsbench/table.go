@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -12,7 +13,7 @@ import (
 
 // tableHeader is the column header of the summary tables. Units are in the
 // header; latencies are µs read from HDR histograms.
-const tableHeader = "scenario\tphase\ths/s\tresumed/offered\tserver full/resumed\tconnect p50/p99 µs\thandshake p50/p99/p99.9 µs\tfull hs p50 µs\tresumed hs p50 µs\tCPU µs/hs client/server\tbytes/hs c→s/s→c\terrors\t"
+const tableHeader = "scenario\tphase\ths/s\tresumed/offered\tserver full/resumed\tconnect p50/p99 µs\thandshake p50/p99/p99.9 µs\tfull hs p50 µs\tresumed hs p50 µs\tCPU µs/hs client/server\tbytes/hs c→s/s→c\terrors\twarnings\t"
 
 func phaseRow(run *results.Run, p results.Phase) string {
 	h := p.Handshakes
@@ -34,7 +35,7 @@ func phaseRow(run *results.Run, p results.Phase) string {
 		}
 		return fmt.Sprintf("%.0f", k.LatencyUS.Handshake.P50)
 	}
-	return fmt.Sprintf("%s\t%s\t%.0f\t%d/%d\t%s\t%.0f/%.0f\t%.0f/%.0f/%.0f\t%s\t%s\t%.0f/%s\t%.0f/%.0f\t%s\t",
+	return fmt.Sprintf("%s\t%s\t%.0f\t%d/%d\t%s\t%.0f/%.0f\t%.0f/%.0f/%.0f\t%s\t%s\t%.0f/%s\t%.0f/%.0f\t%s\t%s\t",
 		run.Scenario.Name, phase, p.RatePerS,
 		h.Resumed, h.Offered, server,
 		p.LatencyUS.Connect.P50, p.LatencyUS.Connect.P99,
@@ -42,7 +43,22 @@ func phaseRow(run *results.Run, p results.Phase) string {
 		kindP50(p.Kinds.Full), kindP50(p.Kinds.Resumed),
 		p.CPUUSPerHandshake.Client, cpuServer,
 		p.BytesPerHandshake.ClientToServer, p.BytesPerHandshake.ServerToClient,
-		errorText(p.Errors))
+		errorText(p.Errors), warningCodes(run, p.Name))
+}
+
+// warningCodes lists the codes of the warnings about a phase or the whole
+// run, so that a table row shows what limits its numbers.
+func warningCodes(run *results.Run, phase string) string {
+	var codes []string
+	for _, w := range run.Warnings {
+		if (w.Phase == "" || w.Phase == phase) && !slices.Contains(codes, w.Code) {
+			codes = append(codes, w.Code)
+		}
+	}
+	if len(codes) == 0 {
+		return "-"
+	}
+	return strings.Join(codes, ",")
 }
 
 func errorText(errs map[string]int64) string {
