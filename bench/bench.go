@@ -84,6 +84,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	run.Scenario = results.Scenario{Name: sc.Name, File: sc.File, Config: cfgJSON}
+	run.Label, run.Repeat, run.Repeats = sc.Name, 1, 1
 
 	srv, err := startServers(ctx, sc, opts)
 	if err != nil {

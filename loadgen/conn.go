@@ -66,6 +66,7 @@ type worker struct {
 	buf     []byte
 	cc      countingConn // reused by every connection of the worker
 	stats   *stats
+	iv      workerInterval
 	turn    int // index into clients of the next client to connect
 }
 
@@ -81,7 +82,9 @@ func (w *worker) loop(run *phaseRun, quota int64) {
 		var o outcome
 		w.connect(run, c, &o)
 		w.stats.record(&o)
+		w.iv.note(run.timeline, time.Now(), &o)
 	}
+	w.iv.flush(run.timeline)
 }
 
 // outcome is what one connection measured; record files it.

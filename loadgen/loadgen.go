@@ -221,6 +221,7 @@ func New(cfg Config) (*Generator, error) {
 			dialer: net.Dialer{Timeout: cfg.ConnectTimeout},
 			buf:    make([]byte, 16<<10),
 			stats:  newStats(len(cfg.Targets)),
+			iv:     workerInterval{hist: newIntervalHistogram()},
 		}
 		for i := w; i < cfg.Clients; i += cfg.Concurrency {
 			wk.clients = append(wk.clients, g.clients[i])
@@ -273,11 +274,12 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	defer stopGrace()
 
 	var stop atomic.Bool
-	run := &phaseRun{stop: &stop, hard: hard}
+	start := time.Now()
+	run := &phaseRun{stop: &stop, hard: hard, timeline: &timeline{start: start}}
 	for _, w := range g.workers {
 		w.stats.reset()
+		w.iv.index = 0
 	}
-	start := time.Now()
 	if ph.Duration > 0 {
 		t := time.AfterFunc(ph.Duration, func() { stop.Store(true) })
 		defer t.Stop()
@@ -325,6 +327,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		progress(g.progress(ph.Name, end.Sub(start)))
 	}
 	out, err := g.collect(ph, start, end)
+	out.Intervals = run.timeline.intervals(end)
 	if err != nil {
 		return out, err
 	}
@@ -343,6 +346,7 @@ func (g *Generator) progress(name string, elapsed time.Duration) Progress {
 // phaseRun is the state the workers of one phase share. Workers only read
 // it: the stop flag once per connection.
 type phaseRun struct {
-	stop *atomic.Bool
-	hard context.Context
+	stop     *atomic.Bool
+	hard     context.Context
+	timeline *timeline
 }

@@ -37,3 +37,47 @@ func BenchmarkRecord(b *testing.B) {
 		s.record(&outcomes[i&1023])
 	}
 }
+
+// TestIntervalNoteDoesNotAllocate holds the per-interval path to zero
+// allocations within an interval.
+func TestIntervalNoteDoesNotAllocate(t *testing.T) {
+	tl := &timeline{start: time.Now()}
+	w := workerInterval{hist: newIntervalHistogram()}
+	o := sampleOutcome(1)
+	now := tl.start.Add(10 * time.Millisecond)
+	if n := testing.AllocsPerRun(1000, func() { w.note(tl, now, &o) }); n != 0 {
+		t.Errorf("note allocates %.1f times per handshake, want 0", n)
+	}
+}
+
+func TestTimeline(t *testing.T) {
+	start := time.Now()
+	tl := &timeline{start: start}
+	a := workerInterval{hist: newIntervalHistogram()}
+	b := workerInterval{hist: newIntervalHistogram()}
+	full := outcome{handshake: 1000 * time.Microsecond}
+	resumed := outcome{resumed: true, offered: true, handshake: 100 * time.Microsecond}
+	failed := outcome{failed: true}
+	for i := range 10 {
+		a.note(tl, start.Add(time.Duration(i)*100*time.Millisecond), &full) // second 0
+	}
+	b.note(tl, start.Add(500*time.Millisecond), &failed) // second 0
+	for i := range 4 {
+		b.note(tl, start.Add(2*time.Second+time.Duration(i)*time.Millisecond), &resumed) // second 2
+	}
+	a.flush(tl)
+	b.flush(tl)
+	got := tl.intervals(start.Add(2500 * time.Millisecond))
+	if len(got) != 3 {
+		t.Fatalf("%d intervals, want 3: %+v", len(got), got)
+	}
+	if g := got[0]; g.Full != 10 || g.Failed != 1 || g.RatePerS != 10 || g.HandshakeUS.P99 < 990 || g.HandshakeUS.P99 > 1010 {
+		t.Errorf("second 0 = %+v, want 10 full at 1000 µs and 1 failed", g)
+	}
+	if g := got[1]; g.Full+g.Resumed+g.Failed != 0 || g.RatePerS != 0 {
+		t.Errorf("second 1 = %+v, want empty", g)
+	}
+	if g := got[2]; g.Resumed != 4 || g.Offered != 4 || g.IntervalS != 0.5 || g.RatePerS != 8 {
+		t.Errorf("second 2 = %+v, want 4 resumed over the last half second (8/s)", g)
+	}
+}

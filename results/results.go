@@ -38,6 +38,17 @@ type Run struct {
 	// line overrides.
 	Scenario Scenario `json:"scenario"`
 
+	// Label names the run in legends and tables. Default: the scenario's
+	// name.
+	Label string `json:"label"`
+
+	// Repeat is this run's index (1-based) among Repeats runs of the same
+	// scenario in one invocation; repeats are interleaved with the other
+	// scenarios so that drift hits every configuration alike. Both are 1
+	// for a single run.
+	Repeat  int `json:"repeat"`
+	Repeats int `json:"repeats"`
+
 	// StartedAt and EndedAt bound the whole run, phases and server start
 	// and stop included.
 	StartedAt time.Time `json:"started_at"`
@@ -206,6 +217,11 @@ type Phase struct {
 	// resumed. Sessions whose issuer is unknown are not in it.
 	Matrix [][]Cell `json:"matrix"`
 
+	// Intervals is the phase second by second, so that warm-up,
+	// saturation and key rotation show over time. A connection belongs to
+	// the interval in which it ended.
+	Intervals []Interval `json:"intervals"`
+
 	// OutOfRange counts latencies outside the histograms' range (1 µs to
 	// 60 s), which HDR cannot hold. They are not in the percentiles; a
 	// warning says so.
@@ -325,6 +341,33 @@ type Negotiated struct {
 	CipherSuite string `json:"cipher_suite"`
 	Group       string `json:"group"`
 	Count       int64  `json:"count"`
+}
+
+// Interval is one second of a phase.
+type Interval struct {
+	// StartS is the interval's start in seconds since the phase started;
+	// every interval is IntervalS long except maybe the last.
+	StartS float64 `json:"start_s"`
+	// IntervalS is the interval's length in seconds.
+	IntervalS float64 `json:"interval_s"`
+	// Full, Resumed and Failed count the connections that ended in the
+	// interval by outcome; Offered those that offered a session.
+	Full    int64 `json:"full"`
+	Resumed int64 `json:"resumed"`
+	Offered int64 `json:"offered"`
+	Failed  int64 `json:"failed"`
+	// RatePerS is (Full + Resumed) / IntervalS.
+	RatePerS float64 `json:"rate_per_s"`
+	// HandshakeUS holds p50 and p99 handshake latency of the interval's
+	// completed handshakes, in µs, from an HDR histogram with 2
+	// significant digits.
+	HandshakeUS IntervalLatency `json:"handshake_us"`
+}
+
+// IntervalLatency is an interval's latency percentiles in microseconds.
+type IntervalLatency struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
 }
 
 // Cell is one entry of a resumption matrix.
