@@ -419,14 +419,14 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string, idx []i
 			d.truncated = true
 			return
 		}
-		i := fieldIndex(fields, e.key)
-		if i < 0 {
-			d.add(e.keyNode, path, "unknown key %q (known: %s)", e.key, knownKeys(fields))
-			continue
-		}
 		fp := e.key
 		if path != "" {
 			fp = path + "." + e.key
+		}
+		i := fieldIndex(fields, e.key)
+		if i < 0 {
+			d.add(e.keyNode, fp, "unknown key %q (known: %s)", e.key, knownKeys(fields))
+			continue
 		}
 		d.pos[fp] = nodePos(e.value)
 		d.decode(e.value, v.Field(fields[i].index), fp, appendIndex(idx, fields[i].index))
@@ -454,7 +454,11 @@ func (d *decoder) entries(values []*ast.MappingValueNode, path string) []entry {
 		}
 		if first, dup := seen[key]; dup {
 			p := nodePos(first)
-			d.add(mv.Key, path, "duplicate key %q (first at line %d, column %d)", key, p.line, p.col)
+			dp := key
+			if path != "" {
+				dp = path + "." + key
+			}
+			d.add(mv.Key, dp, "duplicate key %q (first at line %d, column %d)", key, p.line, p.col)
 			continue
 		}
 		seen[key] = mv.Key
