@@ -204,15 +204,26 @@ func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*s
 		}
 		argv = []string{exe, "testbed"}
 	}
+	topo := sc.Topology
 	tcfg := testbed.Config{
 		CertFile:         certs.CertFile,
 		KeyFile:          certs.KeyFile,
 		Store:            "tickets",
-		SharedTicketKey:  sc.Topology.TicketKeys == scenarios.Shared,
-		SharedCache:      sc.Topology.SessionCache == scenarios.Shared,
+		TicketKeys:       string(topo.TicketKeys),
+		SharedCache:      topo.SessionCache == scenarios.Shared,
+		RotateEvery:      time.Duration(topo.RotateKeysEvery),
+		RotationOverlap:  time.Duration(topo.RotationOverlap),
+		RotationStagger:  topo.RotationStagger,
+		SessionLifetime:  time.Duration(topo.SessionLifetime),
 		HandshakeTimeout: time.Duration(sc.Timeouts.Handshake) + time.Duration(sc.Timeouts.IO),
 	}
-	store := "stateless tickets, " + string(sc.Topology.TicketKeys) + " ticket keys"
+	store := "stateless tickets (crypto/tls EncryptTicket), " + string(topo.TicketKeys) + " ticket keys"
+	if topo.TicketKeys == scenarios.Off {
+		store = "no tickets: the servers issue none"
+	}
+	if topo.RotateKeysEvery > 0 {
+		store += fmt.Sprintf(", rotated every %s (overlap %s, staggered %v)", topo.RotateKeysEvery, topo.RotationOverlap, topo.RotationStagger)
+	}
 	if sc.Resumption == scenarios.ResumeCache {
 		tcfg.Store = "cache"
 		store = "server-side session cache (" + string(sc.Topology.SessionCache) +
@@ -296,12 +307,13 @@ func fillServerSide(ph *results.Phase, a, b snapshot) {
 	if a.stats == nil || b.stats == nil {
 		return
 	}
-	srv := &results.Server{}
+	srv := &results.Server{Fallbacks: map[string]int64{}}
 	for i, nb := range b.stats.Nodes {
 		var na testbed.NodeStats
 		if i < len(a.stats.Nodes) {
 			na = a.stats.Nodes[i]
 		}
+		fa, fb := na.Fallbacks, nb.Fallbacks
 		nc := results.NodeCounts{
 			Node:    nb.Node,
 			Address: nb.Address,
@@ -310,10 +322,22 @@ func fillServerSide(ph *results.Phase, a, b snapshot) {
 			Failed:  nb.Failed - na.Failed,
 			TLS12:   (nb.Full12 + nb.Resumed12) - (na.Full12 + na.Resumed12),
 			TLS13:   (nb.Full13 + nb.Resumed13) - (na.Full13 + na.Resumed13),
+			Fallbacks: map[string]int64{
+				"other_node":    fb.OtherNode - fa.OtherNode,
+				"rotated_out":   fb.RotatedOut - fa.RotatedOut,
+				"rotated_ahead": fb.RotatedAhead - fa.RotatedAhead,
+				"expired":       fb.Expired - fa.Expired,
+				"evicted":       fb.Evicted - fa.Evicted,
+				"unreadable":    fb.Unreadable - fa.Unreadable,
+			},
+			KeyGeneration: nb.Generation,
 		}
 		srv.Full += nc.Full
 		srv.Resumed += nc.Resumed
 		srv.Failed += nc.Failed
+		for k, v := range nc.Fallbacks {
+			srv.Fallbacks[k] += v
+		}
 		srv.Nodes = append(srv.Nodes, nc)
 	}
 	srv.Handshakes = srv.Full + srv.Resumed

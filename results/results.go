@@ -386,6 +386,13 @@ type Server struct {
 	Resumed int64 `json:"resumed"`
 	// Failed is handshakes the server saw fail.
 	Failed int64 `json:"failed"`
+	// Fallbacks counts the sessions the servers were offered and did not
+	// resume, by the server's reason: other_node (issued by a node whose
+	// key or store this one does not share), rotated_out (a key rotated
+	// out), rotated_ahead (a key not yet rotated in), expired (older than
+	// the session lifetime), evicted (no longer in the session store),
+	// unreadable.
+	Fallbacks map[string]int64 `json:"fallbacks"`
 	// Nodes splits the counts per node.
 	Nodes []NodeCounts `json:"nodes"`
 }
@@ -399,7 +406,11 @@ type NodeCounts struct {
 	Failed   int64  `json:"failed"`
 	TLS12    int64  `json:"tls12"`
 	TLS13    int64  `json:"tls13"`
-	Sessions int64  `json:"sessions_stored,omitempty"`
+	// Fallbacks is this node's share of Server.Fallbacks.
+	Fallbacks map[string]int64 `json:"fallbacks"`
+	// KeyGeneration is the node's ticket-key generation at the phase's end
+	// (it grows by one at each rotation).
+	KeyGeneration int64 `json:"key_generation"`
 }
 
 // Warning is a condition that limits how far a run's numbers can be trusted.

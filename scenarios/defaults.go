@@ -45,6 +45,7 @@ func (s *Scenario) Defaults() {
 	if s.TLS.Key == "" {
 		s.TLS.Key = ECDSAP256
 	}
+	s.applyPreset()
 	if s.Resumption == "" {
 		s.Resumption = ResumeNone
 	}
@@ -74,6 +75,9 @@ func (s *Scenario) Defaults() {
 			s.Target.ServerName = host
 		}
 	}
+	if s.Clients.Think == "" {
+		s.Clients.Think = ThinkConstant
+	}
 	if s.Topology.Nodes == 0 {
 		s.Topology.Nodes = defaultNodes
 	}
@@ -94,5 +98,45 @@ func (s *Scenario) Defaults() {
 	}
 	if s.Timeouts.IO == 0 {
 		s.Timeouts.IO = defaultIO
+	}
+}
+
+// presetTopology is what a preset sets: the topology fields and the
+// resumption mode.
+func presetTopology(p Preset) (Topology, Resumption, bool) {
+	switch p {
+	case PresetSingle:
+		return Topology{Nodes: 1, Balance: RoundRobin, TicketKeys: PerNode, SessionCache: PerNode}, ResumeTickets, true
+	case PresetCLB:
+		return Topology{Nodes: 3, Balance: Random, TicketKeys: Off, SessionCache: PerNode}, ResumeCache, true
+	case PresetALB:
+		return Topology{Nodes: 3, Balance: Random, TicketKeys: PerNode, SessionCache: PerNode}, ResumeTickets, true
+	case PresetNLB:
+		return Topology{Nodes: 3, Balance: Random, TicketKeys: Shared, SessionCache: Off}, ResumeTickets, true
+	}
+	return Topology{}, "", false
+}
+
+// applyPreset fills the topology fields and the resumption mode left unset
+// from the preset. Fields set in the file win.
+func (s *Scenario) applyPreset() {
+	t, r, ok := presetTopology(s.Topology.Preset)
+	if !ok {
+		return
+	}
+	if s.Resumption == "" {
+		s.Resumption = r
+	}
+	if s.Topology.Nodes == 0 {
+		s.Topology.Nodes = t.Nodes
+	}
+	if s.Topology.Balance == "" {
+		s.Topology.Balance = t.Balance
+	}
+	if s.Topology.TicketKeys == "" {
+		s.Topology.TicketKeys = t.TicketKeys
+	}
+	if s.Topology.SessionCache == "" {
+		s.Topology.SessionCache = t.SessionCache
 	}
 }

@@ -126,7 +126,7 @@ func TestLoadGood(t *testing.T) {
 			s.TLS = scenarios.TLS{Version: scenarios.TLS12, Key: scenarios.RSA2048, Groups: []scenarios.Group{scenarios.P256, scenarios.X25519}}
 			s.Resumption = scenarios.ResumeTickets
 			s.AfterHandshake = scenarios.Close
-			s.Clients = scenarios.Clients{Count: 1000, Concurrency: 100}
+			s.Clients = scenarios.Clients{Count: 1000, Concurrency: 100, Think: scenarios.ThinkConstant}
 			s.Phases = []scenarios.Phase{{Name: "all", Count: 5000}}
 			s.Topology = scenarios.Topology{Nodes: 4, Balance: scenarios.Sticky, TicketKeys: scenarios.Shared, SessionCache: scenarios.Shared}
 		}},
@@ -310,7 +310,7 @@ func TestValidate(t *testing.T) {
 			s.TLS.Groups = []scenarios.Group{scenarios.X25519, scenarios.P384}
 		}, []string{"tls.groups: an ECDSA P-256 certificate needs p256 among the groups for TLS 1.2 (the server answers 'no shared cipher')"}},
 		{"tls12 ecdsa default groups", func(s *scenarios.Scenario) { s.TLS.Version = scenarios.TLS12 }, nil},
-		{"concurrency over count", func(s *scenarios.Scenario) { s.Clients = scenarios.Clients{Count: 4, Concurrency: 8} },
+		{"concurrency over count", func(s *scenarios.Scenario) { s.Clients = scenarios.Clients{Count: 4, Concurrency: 8, Think: scenarios.ThinkConstant} },
 			[]string{"clients.concurrency: must not exceed clients.count (8 > 4)"}},
 		{"count too big", func(s *scenarios.Scenario) { s.Clients.Count = 10_000_001 },
 			[]string{"clients.count: must be 1..10000000, got 10000001"}},
@@ -335,14 +335,34 @@ func TestValidate(t *testing.T) {
 			[]string{`target.address: want host:port with a numeric port, got "127.0.0.1"`}},
 		{"port out of range", func(s *scenarios.Scenario) { s.Target.Address = "127.0.0.1:70000" },
 			[]string{`target.address: want host:port with a numeric port, got "127.0.0.1:70000"`}},
+		{"rotation", func(s *scenarios.Scenario) {
+			s.Topology.RotateKeysEvery = dur("10ms")
+			s.Topology.RotationOverlap = dur("-1s")
+		}, []string{
+			"topology.rotate_keys_every: must be at least 100ms (or 0 for no rotation), got 10ms",
+			"topology.rotation_overlap: must not be negative, got -1s",
+		}},
+		{"overlap without rotation", func(s *scenarios.Scenario) { s.Topology.RotationStagger = true },
+			[]string{"topology.rotate_keys_every: rotation_overlap and rotation_stagger need rotate_keys_every"}},
+		{"cache without a cache", func(s *scenarios.Scenario) {
+			s.Resumption = scenarios.ResumeCache
+			s.Topology.SessionCache = scenarios.Off
+		}, []string{"topology.session_cache: resumption cache needs a session cache (per-node or shared), got off"}},
+		{"think", func(s *scenarios.Scenario) {
+			s.Clients.Think = "gaussian"
+			s.Clients.ThinkTime = dur("2h")
+		}, []string{
+			`clients.think: unknown think distribution "gaussian" (want constant or exponential)`,
+			"clients.think_time: must be 0..1h, got 2h0m0s",
+		}},
 		{"enums", func(s *scenarios.Scenario) {
 			s.AfterHandshake = "linger"
 			s.Topology.TicketKeys = "global"
 			s.Topology.SessionCache = "none"
 		}, []string{
 			`after_handshake: unknown after_handshake action "linger" (want read-eof, http, ticket or close)`,
-			`topology.ticket_keys: unknown ticket_keys scope "global" (want per-node or shared)`,
-			`topology.session_cache: unknown session_cache scope "none" (want per-node or shared)`,
+			`topology.ticket_keys: unknown ticket_keys scope "global" (want per-node, shared or off)`,
+			`topology.session_cache: unknown session_cache scope "none" (want per-node, shared or off)`,
 		}},
 		{"timeouts", func(s *scenarios.Scenario) {
 			s.Timeouts.Connect = -1
@@ -395,6 +415,34 @@ func TestProblemError(t *testing.T) {
 			t.Parallel()
 			if got := tt.p.Error(); got != tt.want {
 				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPresets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		yaml string
+		want scenarios.Topology
+		res  scenarios.Resumption
+	}{
+		{"topology: {preset: single}", scenarios.Topology{Preset: "single", Nodes: 1, Balance: "round-robin", TicketKeys: "per-node", SessionCache: "per-node"}, "tickets"},
+		{"topology: {preset: aws-clb}", scenarios.Topology{Preset: "aws-clb", Nodes: 3, Balance: "random", TicketKeys: "off", SessionCache: "per-node"}, "cache"},
+		{"topology: {preset: aws-alb}", scenarios.Topology{Preset: "aws-alb", Nodes: 3, Balance: "random", TicketKeys: "per-node", SessionCache: "per-node"}, "tickets"},
+		{"topology: {preset: aws-nlb}", scenarios.Topology{Preset: "aws-nlb", Nodes: 3, Balance: "random", TicketKeys: "shared", SessionCache: "off"}, "tickets"},
+		// Fields set in the file win over the preset.
+		{"resumption: none\ntopology: {preset: aws-nlb, nodes: 5, balance: sticky}", scenarios.Topology{Preset: "aws-nlb", Nodes: 5, Balance: "sticky", TicketKeys: "shared", SessionCache: "off"}, "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.yaml, func(t *testing.T) {
+			t.Parallel()
+			s, err := scenarios.Parse("p.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Topology != tt.want || s.Resumption != tt.res {
+				t.Errorf("topology = %+v, resumption %s\nwant %+v, resumption %s", s.Topology, s.Resumption, tt.want, tt.res)
 			}
 		})
 	}

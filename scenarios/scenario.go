@@ -99,7 +99,25 @@ type Clients struct {
 	// ends). Default: 16, or Count if that is smaller. It must not exceed
 	// Count.
 	Concurrency int `yaml:"concurrency" json:"concurrency"`
+
+	// ThinkTime is how long a client waits after a connection ends before
+	// it may connect again (its revisit time), as a user between page
+	// loads. Zero: it comes back as soon as its worker reaches it.
+	ThinkTime Duration `yaml:"think_time" json:"think_time,omitempty"`
+
+	// Think is the distribution of think times: constant or exponential
+	// (mean ThinkTime). Default: constant.
+	Think ThinkDist `yaml:"think" json:"think,omitempty"`
 }
+
+// ThinkDist is a distribution of client think times.
+type ThinkDist string
+
+// The think-time distributions.
+const (
+	ThinkConstant    ThinkDist = "constant"
+	ThinkExponential ThinkDist = "exponential"
+)
 
 // Phase is one stretch of a run. Exactly one of Duration and Count is set.
 type Phase struct {
@@ -146,25 +164,84 @@ type Target struct {
 // Embedded reports whether the target is the embedded testbed.
 func (t Target) Embedded() bool { return t.Address == "" }
 
-// Topology is the embedded testbed's layout.
+// Topology is the embedded testbed's layout: how many nodes stand behind
+// one service name, how the load balancer spreads connections over them,
+// and where their resumption state lives. It applies to the embedded
+// testbed only.
+//
+// The load balancer is modelled by the generator itself: it applies the
+// balance policy and dials the chosen node's address directly, so there is
+// no proxy hop and every handshake is attributed to its node exactly. All
+// nodes share the service name, which is also each client's session-cache
+// key, as behind one virtual IP.
 type Topology struct {
+	// Preset fills the fields left unset (and resumption, if unset) from
+	// a named model: aws-clb, aws-alb, aws-nlb or single. See Presets.
+	Preset Preset `yaml:"preset" json:"preset,omitempty"`
+
 	// Nodes is the number of testbed nodes, 1 to 64, each on its own
 	// loopback address. Default: 1.
 	Nodes int `yaml:"nodes" json:"nodes"`
 
 	// Balance is how the generator picks a node for each connection:
-	// round-robin, random or sticky (one node per client). Default:
+	// round-robin (each client's successive connections go to successive
+	// nodes), random, least-conn (the node with the fewest connections in
+	// flight) or sticky (client i always to node i mod nodes). Default:
 	// round-robin.
 	Balance Balance `yaml:"balance" json:"balance"`
 
-	// TicketKeys says whether nodes share their session-ticket key:
-	// per-node or shared. Default: per-node.
+	// TicketKeys is where the session-ticket keys live with resumption
+	// tickets: per-node (each node its own), shared (one key for all) or
+	// off (no tickets are issued). Default: per-node.
 	TicketKeys KeyScope `yaml:"ticket_keys" json:"ticket_keys"`
 
-	// SessionCache says whether nodes share the server-side session store
-	// used when Resumption is cache: per-node or shared. Default: per-node.
+	// SessionCache is where the server-side session store lives with
+	// resumption cache: per-node or shared (off is refused with cache).
+	// Default: per-node.
 	SessionCache KeyScope `yaml:"session_cache" json:"session_cache"`
+
+	// RotateKeysEvery rotates every node's ticket key this often. Zero: no
+	// rotation.
+	RotateKeysEvery Duration `yaml:"rotate_keys_every" json:"rotate_keys_every,omitempty"`
+
+	// RotationOverlap keeps the previous key for decryption this long
+	// after a rotation. Zero: the old key is dropped at once.
+	RotationOverlap Duration `yaml:"rotation_overlap" json:"rotation_overlap,omitempty"`
+
+	// RotationStagger makes the nodes rotate at different moments: node i
+	// rotates i/nodes of a period after node 0. False: all at once.
+	RotationStagger bool `yaml:"rotation_stagger" json:"rotation_stagger,omitempty"`
+
+	// SessionLifetime is how long a node accepts a session after issuing
+	// it. Zero: Go's limit (7 days).
+	SessionLifetime Duration `yaml:"session_lifetime" json:"session_lifetime,omitempty"`
 }
+
+// Preset names a topology model.
+type Preset string
+
+// The topology presets. Each follows a sentence of the seed documents
+// (shared/domain.md); the embedded model cannot reproduce session-ID
+// resumption, because Go's client cannot offer a session ID and Go's server
+// never resumes by one, so a per-node session-ID cache is modelled as a
+// per-node server-side session store carried in the ticket field.
+const (
+	// PresetSingle: one node with stateless tickets.
+	PresetSingle Preset = "single"
+	// PresetCLB: "Classic: session ID yes, ticket no; per node: an ID
+	// from node A presented to node B gives a full handshake, B issues a
+	// new ID." Modelled: 3 nodes, random balance, a per-node server-side
+	// session cache (resumption cache), no stateless tickets.
+	PresetCLB Preset = "aws-clb"
+	// PresetALB: "Application: session ID and ticket both per node: a
+	// ticket or ID from node A at node B gives a full handshake." Modelled:
+	// 3 nodes, random balance, per-node ticket keys (resumption tickets).
+	PresetALB Preset = "aws-alb"
+	// PresetNLB: "Network: no session ID; tickets region-wide: a ticket
+	// resumes at any of the load balancer's addresses." Modelled: 3 nodes,
+	// random balance, one ticket key shared by every node.
+	PresetNLB Preset = "aws-nlb"
+)
 
 // Timeouts bound each step of a connection. Zero means the default.
 type Timeouts struct {
@@ -251,6 +328,7 @@ type Balance string
 const (
 	RoundRobin Balance = "round-robin"
 	Random     Balance = "random"
+	LeastConn  Balance = "least-conn"
 	Sticky     Balance = "sticky"
 )
 
@@ -261,6 +339,7 @@ type KeyScope string
 const (
 	PerNode KeyScope = "per-node"
 	Shared  KeyScope = "shared"
+	Off     KeyScope = "off"
 )
 
 // Duration is a time.Duration written as a Go duration string ("2s",

@@ -19,6 +19,7 @@ const (
 	maxPhaseCount  = 1_000_000_000
 	maxNodes       = 64
 	maxTimeout     = 10 * time.Minute
+	minRotation    = 100 * time.Millisecond
 )
 
 // The allowed values of each enumerated field, in the order error messages
@@ -30,8 +31,10 @@ var (
 	tls13OnlyGroups = []Group{X25519MLKEM768, SecP256r1MLKEM768}
 	resumptions     = []Resumption{ResumeNone, ResumeTickets, ResumeCache}
 	afterHandshakes = []AfterHandshake{ReadEOF, HTTP, Ticket, Close}
-	balances        = []Balance{RoundRobin, Random, Sticky}
-	keyScopes       = []KeyScope{PerNode, Shared}
+	balances        = []Balance{RoundRobin, Random, LeastConn, Sticky}
+	keyScopes       = []KeyScope{PerNode, Shared, Off}
+	presets         = []Preset{PresetSingle, PresetCLB, PresetALB, PresetNLB}
+	thinkDists      = []ThinkDist{ThinkConstant, ThinkExponential}
 )
 
 // Validate reports every semantic problem with s, each as a *FieldError,
@@ -50,6 +53,9 @@ func (s *Scenario) Validate() error {
 	v.phases(s.Phases)
 	v.target(s.Target)
 	v.topology(s.Topology)
+	if s.Resumption == ResumeCache && s.Topology.SessionCache == Off {
+		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
+	}
 	v.timeout("timeouts.connect", s.Timeouts.Connect)
 	v.timeout("timeouts.handshake", s.Timeouts.Handshake)
 	v.timeout("timeouts.io", s.Timeouts.IO)
@@ -99,6 +105,10 @@ func (v *validator) tls(t TLS) {
 }
 
 func (v *validator) clients(c Clients) {
+	enum(v, "clients.think", "think distribution", c.Think, thinkDists)
+	if c.ThinkTime < 0 || time.Duration(c.ThinkTime) > time.Hour {
+		v.add("clients.think_time", "must be 0..1h, got %s", c.ThinkTime)
+	}
 	countOK := v.rangeInt("clients.count", c.Count, 1, maxClients)
 	concOK := v.rangeInt("clients.concurrency", c.Concurrency, 1, maxConcurrency)
 	if countOK && concOK && c.Concurrency > c.Count {
@@ -179,10 +189,30 @@ func (v *validator) target(t Target) {
 }
 
 func (v *validator) topology(t Topology) {
+	if t.Preset != "" {
+		enum(v, "topology.preset", "preset", t.Preset, presets)
+	}
 	v.rangeInt("topology.nodes", t.Nodes, 1, maxNodes)
 	enum(v, "topology.balance", "balance", t.Balance, balances)
 	enum(v, "topology.ticket_keys", "ticket_keys scope", t.TicketKeys, keyScopes)
 	enum(v, "topology.session_cache", "session_cache scope", t.SessionCache, keyScopes)
+	switch every := time.Duration(t.RotateKeysEvery); {
+	case every < 0:
+		v.add("topology.rotate_keys_every", "must not be negative, got %s", t.RotateKeysEvery)
+	case every > 0 && every < minRotation:
+		v.add("topology.rotate_keys_every", "must be at least %s (or 0 for no rotation), got %s", minRotation, t.RotateKeysEvery)
+	case every > maxPhaseTime:
+		v.add("topology.rotate_keys_every", "must be at most %s, got %s", fmtDuration(maxPhaseTime), t.RotateKeysEvery)
+	}
+	if t.RotationOverlap < 0 {
+		v.add("topology.rotation_overlap", "must not be negative, got %s", t.RotationOverlap)
+	}
+	if t.RotateKeysEvery == 0 && (t.RotationOverlap != 0 || t.RotationStagger) {
+		v.add("topology.rotate_keys_every", "rotation_overlap and rotation_stagger need rotate_keys_every")
+	}
+	if t.SessionLifetime < 0 {
+		v.add("topology.session_lifetime", "must not be negative, got %s", t.SessionLifetime)
+	}
 }
 
 func (v *validator) timeout(path string, d Duration) {

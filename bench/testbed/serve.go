@@ -39,7 +39,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 		return err
 	}
 	defer f.stop()
-	if err := enc.Encode(Ready{Addresses: f.addresses()}); err != nil {
+	if err := enc.Encode(Ready{Addresses: f.addresses(), Epoch: f.epoch}); err != nil {
 		return fmt.Errorf("testbed: write ready: %w", err)
 	}
 	lines := make(chan string)
@@ -72,19 +72,31 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 }
 
 type fleet struct {
-	nodes []*node
-	wg    sync.WaitGroup
+	nodes  []*node
+	epoch  time.Time
+	cancel context.CancelFunc // ends the key rotation goroutines
+	wg     sync.WaitGroup
 }
 
 type node struct {
-	id      int
-	ln      net.Listener
-	cfg     *tls.Config
-	payload []byte
-	timeout time.Duration
-	store   *sessionStore
+	id       int
+	ln       net.Listener
+	cfg      *tls.Config
+	payload  []byte
+	timeout  time.Duration
+	lifetime time.Duration
+	keys     *keyring      // Store "tickets" with tickets on
+	store    *sessionStore // Store "cache"
+	// sharedState: sessions from other nodes are readable here (shared
+	// keys or a shared store), so a failure is not "other node".
+	sharedState bool
 
 	full12, full13, resumed12, resumed13, failed atomic.Int64
+	fb                                           fallbackCounters
+}
+
+type fallbackCounters struct {
+	otherNode, rotatedOut, rotatedAhead, expired, evicted, unreadable atomic.Int64
 }
 
 func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
@@ -103,13 +115,15 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 	if size <= 0 {
 		size = 1_000_000
 	}
-	var sharedKey [32]byte
-	rand.Read(sharedKey[:])
+	var master [32]byte
+	rand.Read(master[:])
 	var sharedStore *sessionStore
 	if cfg.Store == "cache" && cfg.SharedCache {
 		sharedStore = newSessionStore(size)
 	}
-	f := &fleet{}
+	epoch := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	f := &fleet{epoch: epoch, cancel: cancel}
 	for i, addr := range cfg.Addresses {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -117,10 +131,11 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 			return nil, fmt.Errorf("testbed: node %d: %w", i, err)
 		}
 		n := &node{
-			id:      i,
-			ln:      ln,
-			payload: []byte("node " + strconv.Itoa(i) + "\n"),
-			timeout: timeout,
+			id:       i,
+			ln:       ln,
+			payload:  []byte("node " + strconv.Itoa(i) + "\n"),
+			timeout:  timeout,
+			lifetime: cfg.SessionLifetime,
 		}
 		// A fresh tls.Config per node: a clone of a used config would
 		// share its ticket keys.
@@ -128,26 +143,50 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 			Certificates: []tls.Certificate{cert},
 			MinVersion:   tls.VersionTLS12,
 		}
+		f.nodes = append(f.nodes, n)
 		switch cfg.Store {
 		case "", "tickets":
-			key := sharedKey
-			if !cfg.SharedTicketKey {
-				rand.Read(key[:])
+			switch cfg.TicketKeys {
+			case "off":
+				n.cfg.SessionTicketsDisabled = true
+				continue
+			case "", "per-node", "shared":
+			default:
+				f.stop()
+				return nil, fmt.Errorf("testbed: unknown ticket_keys %q", cfg.TicketKeys)
 			}
-			n.cfg.SetSessionTicketKeys([][32]byte{key})
+			n.sharedState = cfg.TicketKeys == "shared"
+			n.keys = &keyring{
+				master: master, node: i, shared: n.sharedState,
+				epoch: epoch, every: cfg.RotateEvery, overlap: cfg.RotationOverlap,
+			}
+			if cfg.RotationStagger {
+				n.keys.offset = cfg.RotateEvery * time.Duration(i) / time.Duration(len(cfg.Addresses))
+			}
+			n.keys.install(n.cfg)
+			n.cfg.WrapSession = n.wrapTicket
+			n.cfg.UnwrapSession = n.unwrapTicket
 		case "cache":
 			n.store = sharedStore
+			n.sharedState = sharedStore != nil
 			if n.store == nil {
 				n.store = newSessionStore(size)
 			}
-			n.cfg.WrapSession = n.store.wrap
-			n.cfg.UnwrapSession = n.store.unwrap
+			n.cfg.WrapSession = n.wrapHandle
+			n.cfg.UnwrapSession = n.unwrapHandle
 		default:
-			ln.Close()
 			f.stop()
 			return nil, fmt.Errorf("testbed: unknown store %q", cfg.Store)
 		}
-		f.nodes = append(f.nodes, n)
+	}
+	for _, n := range f.nodes {
+		if n.keys != nil {
+			f.wg.Add(1)
+			go func() {
+				defer f.wg.Done()
+				n.keys.rotate(ctx, n.cfg)
+			}()
+		}
 	}
 	for _, n := range f.nodes {
 		f.wg.Add(1)
@@ -178,15 +217,28 @@ func (f *fleet) stats() Stats {
 			Resumed12: n.resumed12.Load(),
 			Resumed13: n.resumed13.Load(),
 			Failed:    n.failed.Load(),
+			Fallbacks: Fallbacks{
+				OtherNode:    n.fb.otherNode.Load(),
+				RotatedOut:   n.fb.rotatedOut.Load(),
+				RotatedAhead: n.fb.rotatedAhead.Load(),
+				Expired:      n.fb.expired.Load(),
+				Evicted:      n.fb.evicted.Load(),
+				Unreadable:   n.fb.unreadable.Load(),
+			},
 		}
-		if n.store != nil {
-			s.Nodes[i].CacheMisses = n.store.misses.Load()
+		if n.keys != nil {
+			n.keys.mu.RLock()
+			s.Nodes[i].Generation = n.keys.cur
+			n.keys.mu.RUnlock()
 		}
 	}
 	return s
 }
 
+// stop ends key rotation, closes the listeners and waits for the nodes'
+// goroutines.
 func (f *fleet) stop() {
+	f.cancel()
 	for _, n := range f.nodes {
 		n.ln.Close()
 	}

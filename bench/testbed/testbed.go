@@ -11,12 +11,17 @@
 // full and resumed handshakes by version.
 //
 // Resumption on a node is either stateless tickets (the session state is
-// encrypted with the node's ticket key, per node or shared) or a server-side
-// session cache: the state stays in the node's (or the fleet's shared)
-// store and the ticket field on the wire carries only a random 16-byte
-// handle, through tls.Config.WrapSession and UnwrapSession. That is the
-// semantics of a session-ID cache carried in the ticket field; Go's server
-// never does TLS 1.2 session-ID resumption.
+// encrypted with the node's ticket key, per node or shared, by crypto/tls's
+// own EncryptTicket) or a server-side session cache: the state stays in the
+// node's (or the fleet's shared) store and the ticket field on the wire
+// carries only a random 16-byte handle. That is the semantics of a
+// session-ID cache carried in the ticket field; Go's server never does
+// TLS 1.2 session-ID resumption.
+//
+// In both cases the ticket on the wire starts with a 15-byte plaintext
+// header (format version, issuing node, key generation, issue time) so that
+// a node can say why it did not resume a session: another node's key, a
+// rotated key, an expired session. The header holds no secret.
 //
 // The parent talks to the child over its stdin and stdout, one JSON object
 // per line: it sends a Config, the child answers Ready; then each "stats"
@@ -45,9 +50,22 @@ type Config struct {
 	// store; only a handle goes on the wire). Empty means "tickets".
 	Store string `json:"store"`
 
-	// SharedTicketKey gives every node the same ticket key. Otherwise each
-	// node has its own random key.
-	SharedTicketKey bool `json:"shared_ticket_key"`
+	// TicketKeys is where ticket keys live with Store "tickets":
+	// "per-node" (each node its own; the default), "shared" (one key for
+	// every node) or "off" (no tickets are issued).
+	TicketKeys string `json:"ticket_keys"`
+
+	// RotateEvery rotates the ticket keys this often (zero: never). Keys
+	// come in generations: generation g is in use from Epoch + offset +
+	// g*RotateEvery, where a node's offset is 0, or i/len(Addresses) of a
+	// period for node i when RotationStagger is set.
+	RotateEvery     time.Duration `json:"rotate_every"`
+	RotationOverlap time.Duration `json:"rotation_overlap"`
+	RotationStagger bool          `json:"rotation_stagger"`
+
+	// SessionLifetime is how long a node accepts a session after issuing
+	// it (zero: Go's 7 days).
+	SessionLifetime time.Duration `json:"session_lifetime"`
 
 	// SharedCache gives every node the same session store (Store "cache").
 	// Otherwise each node has its own.
@@ -66,6 +84,8 @@ type Config struct {
 type Ready struct {
 	// Addresses are the nodes' actual listen addresses, in node order.
 	Addresses []string `json:"addresses,omitempty"`
+	// Epoch is the start of the key-rotation schedule.
+	Epoch time.Time `json:"epoch"`
 	// Error is set when the fleet could not start.
 	Error string `json:"error,omitempty"`
 }
@@ -90,9 +110,36 @@ type NodeStats struct {
 	Resumed13 int64 `json:"resumed_tls13"`
 	// Failed counts handshakes that failed on the server.
 	Failed int64 `json:"failed"`
-	// CacheMisses counts sessions presented to a server-side store that
-	// were not in it (Store "cache").
-	CacheMisses int64 `json:"cache_misses"`
+	// Fallbacks count the sessions presented to the node that it did not
+	// resume, by reason (see the Reason constants).
+	Fallbacks Fallbacks `json:"fallbacks"`
+	// Generation is the node's current ticket-key generation.
+	Generation int64 `json:"generation"`
+}
+
+// Fallbacks counts, by reason, the sessions a node was offered and did not
+// resume.
+type Fallbacks struct {
+	// OtherNode: issued by another node whose key (or store) this node
+	// does not share.
+	OtherNode int64 `json:"other_node"`
+	// RotatedOut: encrypted under a key this node has rotated out.
+	RotatedOut int64 `json:"rotated_out"`
+	// RotatedAhead: encrypted under a key this node has not rotated in
+	// yet (the issuer rotated first; staggered rotation with shared keys).
+	RotatedAhead int64 `json:"rotated_ahead"`
+	// Expired: older than the session lifetime.
+	Expired int64 `json:"expired"`
+	// Evicted: not in the server-side store any more (Store "cache").
+	Evicted int64 `json:"evicted"`
+	// Unreadable: not a session this testbed issued, or undecryptable for
+	// no reason above.
+	Unreadable int64 `json:"unreadable"`
+}
+
+// Total returns the number of fallbacks of every reason.
+func (f Fallbacks) Total() int64 {
+	return f.OtherNode + f.RotatedOut + f.RotatedAhead + f.Expired + f.Evicted + f.Unreadable
 }
 
 // Full returns the node's completed full handshakes.

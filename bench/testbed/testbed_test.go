@@ -95,7 +95,7 @@ func TestResumptionAcrossNodes(t *testing.T) {
 		wantOtherNode bool // a session from node 0 resumes at node 1
 	}{
 		{"per-node ticket keys", testbed.Config{Addresses: addrs, Store: "tickets"}, false},
-		{"shared ticket keys", testbed.Config{Addresses: addrs, Store: "tickets", SharedTicketKey: true}, true},
+		{"shared ticket keys", testbed.Config{Addresses: addrs, Store: "tickets", TicketKeys: "shared"}, true},
 		{"per-node session cache", testbed.Config{Addresses: addrs, Store: "cache"}, false},
 		{"shared session cache", testbed.Config{Addresses: addrs, Store: "cache", SharedCache: true}, true},
 	}
@@ -156,5 +156,94 @@ func TestStartReportsChildFailure(t *testing.T) {
 	}
 	if !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "child closed") && !strings.Contains(err.Error(), "send config") {
 		t.Errorf("error = %v, want it to say the child went away", err)
+	}
+}
+
+// TestFallbackReasons checks that a node names why it did not resume.
+func TestFallbackReasons(t *testing.T) {
+	addr := []string{"127.0.0.2:0"}
+	tests := []struct {
+		name        string
+		cfg         testbed.Config
+		wait        time.Duration // between issuing and presenting the session
+		wantResumed bool
+		reason      func(testbed.Fallbacks) int64
+	}{
+		{"rotated out, no overlap",
+			testbed.Config{Addresses: addr, RotateEvery: 300 * time.Millisecond},
+			450 * time.Millisecond, false, func(f testbed.Fallbacks) int64 { return f.RotatedOut }},
+		{"rotation with overlap keeps the old key",
+			testbed.Config{Addresses: addr, RotateEvery: 300 * time.Millisecond, RotationOverlap: time.Second},
+			450 * time.Millisecond, true, nil},
+		{"expired",
+			testbed.Config{Addresses: addr, SessionLifetime: 200 * time.Millisecond},
+			300 * time.Millisecond, false, func(f testbed.Fallbacks) int64 { return f.Expired }},
+		{"expired in a session cache",
+			testbed.Config{Addresses: addr, Store: "cache", SessionLifetime: 200 * time.Millisecond},
+			300 * time.Millisecond, false, func(f testbed.Fallbacks) int64 { return f.Expired }},
+	}
+	for _, tt := range tests {
+		for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+			t.Run(tt.name+"/"+tls.VersionName(v), func(t *testing.T) {
+				t.Parallel()
+				nodes, roots, stats := fleet(t, tt.cfg)
+				cache := tls.NewLRUClientSessionCache(1)
+				// Issue the session just after a rotation, so that the
+				// wait crosses exactly one rotation.
+				if tt.cfg.RotateEvery > 0 {
+					time.Sleep(50 * time.Millisecond)
+				}
+				dial(t, nodes[0], roots, v, cache)
+				time.Sleep(tt.wait)
+				resumed, _ := dial(t, nodes[0], roots, v, cache)
+				if resumed != tt.wantResumed {
+					t.Fatalf("resumed = %v, want %v", resumed, tt.wantResumed)
+				}
+				f := stats().Nodes[0].Fallbacks
+				if tt.reason == nil {
+					if f.Total() != 0 {
+						t.Errorf("fallbacks = %+v, want none", f)
+					}
+				} else if tt.reason(f) != 1 || f.Total() != 1 {
+					t.Errorf("fallbacks = %+v, want exactly one of the expected reason", f)
+				}
+			})
+		}
+	}
+}
+
+func TestTicketsOff(t *testing.T) {
+	t.Parallel()
+	nodes, roots, stats := fleet(t, testbed.Config{Addresses: []string{"127.0.0.2:0"}, TicketKeys: "off"})
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		cache := tls.NewLRUClientSessionCache(1)
+		dial(t, nodes[0], roots, v, cache)
+		if resumed, _ := dial(t, nodes[0], roots, v, cache); resumed {
+			t.Errorf("%s: resumed with tickets off", tls.VersionName(v))
+		}
+	}
+	if s := stats().Nodes[0]; s.Resumed() != 0 || s.Full() != 4 {
+		t.Errorf("node counts full/resumed = %d/%d, want 4/0", s.Full(), s.Resumed())
+	}
+}
+
+// TestStaggeredRotationWithSharedKeys: node 0 rotates first; its new
+// tickets are unknown to node 1 until node 1 rotates too.
+func TestStaggeredRotationWithSharedKeys(t *testing.T) {
+	t.Parallel()
+	nodes, roots, stats := fleet(t, testbed.Config{
+		Addresses:  []string{"127.0.0.2:0", "127.0.0.3:0"},
+		TicketKeys: "shared", RotateEvery: 600 * time.Millisecond, RotationOverlap: 2 * time.Second, RotationStagger: true,
+	})
+	// Node 0 rotates at 600 ms, node 1 at 900 ms: issue at node 0 in
+	// between and present at node 1 before it rotates.
+	time.Sleep(650 * time.Millisecond)
+	cache := tls.NewLRUClientSessionCache(1)
+	dial(t, nodes[0], roots, tls.VersionTLS13, cache)
+	if resumed, _ := dial(t, nodes[1], roots, tls.VersionTLS13, cache); resumed {
+		t.Fatal("node 1 resumed a ticket under a key it has not rotated in yet")
+	}
+	if f := stats().Nodes[1].Fallbacks; f.RotatedAhead != 1 {
+		t.Errorf("node 1 fallbacks = %+v, want one rotated_ahead", f)
 	}
 }
