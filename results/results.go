@@ -399,13 +399,13 @@ type Server struct {
 
 // NodeCounts is one server node's counts over a phase window.
 type NodeCounts struct {
-	Node     int    `json:"node"`
-	Address  string `json:"address"`
-	Full     int64  `json:"full"`
-	Resumed  int64  `json:"resumed"`
-	Failed   int64  `json:"failed"`
-	TLS12    int64  `json:"tls12"`
-	TLS13    int64  `json:"tls13"`
+	Node    int    `json:"node"`
+	Address string `json:"address"`
+	Full    int64  `json:"full"`
+	Resumed int64  `json:"resumed"`
+	Failed  int64  `json:"failed"`
+	TLS12   int64  `json:"tls12"`
+	TLS13   int64  `json:"tls13"`
 	// Fallbacks is this node's share of Server.Fallbacks.
 	Fallbacks map[string]int64 `json:"fallbacks"`
 	// KeyGeneration is the node's ticket-key generation at the phase's end

@@ -310,7 +310,9 @@ func TestValidate(t *testing.T) {
 			s.TLS.Groups = []scenarios.Group{scenarios.X25519, scenarios.P384}
 		}, []string{"tls.groups: an ECDSA P-256 certificate needs p256 among the groups for TLS 1.2 (the server answers 'no shared cipher')"}},
 		{"tls12 ecdsa default groups", func(s *scenarios.Scenario) { s.TLS.Version = scenarios.TLS12 }, nil},
-		{"concurrency over count", func(s *scenarios.Scenario) { s.Clients = scenarios.Clients{Count: 4, Concurrency: 8, Think: scenarios.ThinkConstant} },
+		{"concurrency over count", func(s *scenarios.Scenario) {
+			s.Clients = scenarios.Clients{Count: 4, Concurrency: 8, Think: scenarios.ThinkConstant}
+		},
 			[]string{"clients.concurrency: must not exceed clients.count (8 > 4)"}},
 		{"count too big", func(s *scenarios.Scenario) { s.Clients.Count = 10_000_001 },
 			[]string{"clients.count: must be 1..10000000, got 10000001"}},
