@@ -131,6 +131,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 			fillServerSide(&ph, before, after)
 		}
 		run.Phases = append(run.Phases, ph)
+		if srv.tb != nil {
+			pr := predictor{sc: sc, epoch: srv.tb.Epoch}
+			run.Phases[i].Prediction = pr.predict(run, i)
+		}
 		if err != nil {
 			runErr = err
 			break
@@ -369,6 +373,8 @@ func loadgenConfig(sc *scenarios.Scenario, srv *servers) (loadgen.Config, error)
 		ConnectTimeout:     time.Duration(sc.Timeouts.Connect),
 		HandshakeTimeout:   time.Duration(sc.Timeouts.Handshake),
 		IOTimeout:          time.Duration(sc.Timeouts.IO),
+		ThinkTime:          time.Duration(sc.Clients.ThinkTime),
+		ThinkExponential:   sc.Clients.Think == scenarios.ThinkExponential,
 	}
 	switch sc.TLS.Version {
 	case scenarios.TLS12:
@@ -400,6 +406,8 @@ func loadgenConfig(sc *scenarios.Scenario, srv *servers) (loadgen.Config, error)
 		cfg.Balance = loadgen.Random
 	case scenarios.Sticky:
 		cfg.Balance = loadgen.Sticky
+	case scenarios.LeastConn:
+		cfg.Balance = loadgen.LeastConn
 	default:
 		cfg.Balance = loadgen.RoundRobin
 	}

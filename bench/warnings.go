@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 	"strings"
@@ -62,6 +63,10 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 		}
 		if notResumed := p.Fallbacks["offered_not_resumed"]; p.Handshakes.Offered > 0 && float64(notResumed) > fallbackShare*float64(p.Handshakes.Offered) {
 			add("offered_not_resumed", p.Name, "%d of %d offered sessions were not resumed (the server did a full handshake)", notResumed, p.Handshakes.Offered)
+		}
+		if pr := p.Prediction; pr != nil && math.Abs(pr.MeasuredShare-pr.ResumedShare) > pr.Tolerance {
+			add("prediction_mismatch", p.Name, "measured resumption %.1f%% differs from the %.1f%% the topology predicts (tolerance ±%.1f points; model: %s)",
+				100*pr.MeasuredShare, 100*pr.ResumedShare, 100*pr.Tolerance, pr.Model)
 		}
 		if p.OutOfRange > 0 {
 			add("out_of_range", p.Name, "%d latencies were outside the histograms' range (1 µs to 60 s) and are not in the percentiles", p.OutOfRange)

@@ -12,10 +12,11 @@ import (
 // client is one simulated client: its own tls.Config and session cache.
 // A client belongs to one worker, so its fields need no lock.
 type client struct {
-	id    int
-	tls   *tls.Config
-	cache *sessionCache // nil when the client keeps no sessions
-	next  int           // its next node under RoundRobin
+	id      int
+	tls     *tls.Config
+	cache   *sessionCache // nil when the client keeps no sessions
+	next    int           // its next node under RoundRobin
+	readyAt time.Time     // when its think time ends
 }
 
 // sessionCache holds a client's most recent session, whatever the key: all
@@ -73,18 +74,47 @@ type worker struct {
 // loop runs connections until the phase stops or, when quota is not
 // negative, quota connections have run.
 func (w *worker) loop(run *phaseRun, quota int64) {
+	cfg := &w.g.cfg
 	for n := int64(0); n != quota && !run.stop.Load(); n++ {
 		c := w.clients[w.turn]
 		w.turn++
 		if w.turn == len(w.clients) {
 			w.turn = 0
 		}
+		if cfg.ThinkTime > 0 && !w.waitUntil(run, c.readyAt) {
+			break
+		}
 		var o outcome
 		w.connect(run, c, &o)
+		end := time.Now()
 		w.stats.record(&o)
-		w.iv.note(run.timeline, time.Now(), &o)
+		w.iv.note(run.timeline, end, &o)
+		if cfg.ThinkTime > 0 {
+			think := cfg.ThinkTime
+			if cfg.ThinkExponential {
+				think = time.Duration(w.rng.ExpFloat64() * float64(think))
+			}
+			c.readyAt = end.Add(think)
+		}
 	}
 	w.iv.flush(run.timeline)
+}
+
+// waitUntil waits for t unless the phase stops first; it reports whether
+// the worker may go on.
+func (w *worker) waitUntil(run *phaseRun, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-run.stopped:
+		return false
+	}
 }
 
 // outcome is what one connection measured; record files it.
@@ -111,6 +141,14 @@ func (w *worker) pickNode(c *client) int {
 		return w.rng.IntN(n)
 	case Sticky:
 		return c.id % n
+	case LeastConn:
+		best, least := 0, w.g.inflight[0].n.Load()
+		for i := 1; i < n; i++ {
+			if v := w.g.inflight[i].n.Load(); v < least {
+				best, least = i, v
+			}
+		}
+		return best
 	default:
 		node := c.next
 		c.next++
@@ -130,6 +168,11 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		o.offered = c.cache.session != nil
 		o.issuer = c.cache.issuer
 		puts = c.cache.puts
+	}
+	if cfg.Balance == LeastConn {
+		in := &w.g.inflight[o.node].n
+		in.Add(1)
+		defer in.Add(-1)
 	}
 	start := time.Now()
 	raw, err := w.dialer.DialContext(run.hard, "tcp", cfg.Targets[o.node])

@@ -81,6 +81,10 @@ const (
 	// Sticky sends each client to one node always (client i to node
 	// i mod N).
 	Sticky
+	// LeastConn picks the node with the fewest connections in flight
+	// (lowest index on a tie). It costs a shared atomic update per
+	// connection, which the other policies avoid.
+	LeastConn
 )
 
 // Config is a fully resolved load-generator configuration. The zero value
@@ -139,7 +143,17 @@ type Config struct {
 	// Run is canceled before they are cut. Zero means 2 s.
 	Grace time.Duration
 
-	// Seed seeds the Random balance. Zero picks a random seed.
+	// ThinkTime is how long a client waits after its connection ends
+	// before it may connect again; its worker serves other clients
+	// meanwhile, or waits. Zero: no wait.
+	ThinkTime time.Duration
+
+	// ThinkExponential draws each think time from an exponential
+	// distribution with mean ThinkTime instead of using it as is.
+	ThinkExponential bool
+
+	// Seed seeds the Random balance and think times. Zero picks a random
+	// seed.
 	Seed uint64
 }
 
@@ -169,9 +183,16 @@ type Progress struct {
 // Generator is a client population and its workers. Its Run method must not
 // be called concurrently.
 type Generator struct {
-	cfg     Config
-	clients []*client
-	workers []*worker
+	cfg      Config
+	clients  []*client
+	workers  []*worker
+	inflight []paddedCount // per node, for LeastConn
+}
+
+// paddedCount is a counter on a cache line of its own.
+type paddedCount struct {
+	n atomic.Int64
+	_ [56]byte
 }
 
 // New builds a generator's clients, each with its own tls.Config and
@@ -192,7 +213,7 @@ func New(cfg Config) (*Generator, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 2 * time.Second
 	}
-	g := &Generator{cfg: cfg, clients: make([]*client, cfg.Clients)}
+	g := &Generator{cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
 	for i := range g.clients {
 		c := &client{id: i, next: i % len(cfg.Targets)}
 		c.tls = &tls.Config{
@@ -274,17 +295,23 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	defer stopGrace()
 
 	var stop atomic.Bool
+	stopped := make(chan struct{})
+	var once sync.Once
+	stopNow := func() {
+		stop.Store(true)
+		once.Do(func() { close(stopped) })
+	}
 	start := time.Now()
-	run := &phaseRun{stop: &stop, hard: hard, timeline: &timeline{start: start}}
+	run := &phaseRun{stop: &stop, stopped: stopped, hard: hard, timeline: &timeline{start: start}}
 	for _, w := range g.workers {
 		w.stats.reset()
 		w.iv.index = 0
 	}
 	if ph.Duration > 0 {
-		t := time.AfterFunc(ph.Duration, func() { stop.Store(true) })
+		t := time.AfterFunc(ph.Duration, stopNow)
 		defer t.Stop()
 	}
-	stopOnCancel := context.AfterFunc(ctx, func() { stop.Store(true) })
+	stopOnCancel := context.AfterFunc(ctx, stopNow)
 	defer stopOnCancel()
 
 	var wg sync.WaitGroup
@@ -347,6 +374,7 @@ func (g *Generator) progress(name string, elapsed time.Duration) Progress {
 // it: the stop flag once per connection.
 type phaseRun struct {
 	stop     *atomic.Bool
+	stopped  chan struct{} // closed when stop is set, for waits
 	hard     context.Context
 	timeline *timeline
 }

@@ -27,6 +27,7 @@ type stats struct {
 	in, out            [numKinds]int64
 	offered            int64
 	offeredNotResumed  int64
+	otherNode          int64 // offered_not_resumed, issued by another node
 	noSession          int64
 	failed             int64
 	total              int64
@@ -103,6 +104,9 @@ func (s *stats) record(o *outcome) {
 		s.offered++
 		if !o.resumed {
 			s.offeredNotResumed++
+			if o.issuer >= 0 && o.issuer != o.node {
+				s.otherNode++
+			}
 		}
 		if o.issuer >= 0 {
 			c := &s.matrix[o.issuer][o.node]
@@ -181,6 +185,7 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		out.OutOfRange += s.outOfRange
 		out.Fallbacks["no_session"] += s.noSession
 		out.Fallbacks["offered_not_resumed"] += s.offeredNotResumed
+		out.Fallbacks["issued_by_other_node"] += s.otherNode
 		for c := range numErrorClasses {
 			for st := range numStages {
 				errs[c][st] += s.errs[c][st]

@@ -199,9 +199,12 @@ type Phase struct {
 	// message.
 	ErrorDetails []ErrorDetail `json:"error_details,omitempty"`
 
-	// Fallbacks counts full handshakes by reason: "no_session" (the client
-	// held no session when it dialled) and "offered_not_resumed" (it
-	// offered one and the server did a full handshake).
+	// Fallbacks counts full handshakes by reason, as the client sees them:
+	// "no_session" (the client held no session when it dialled) and
+	// "offered_not_resumed" (it offered one and the server did a full
+	// handshake); "issued_by_other_node" is the part of the latter whose
+	// session was issued by another node than the one that refused it.
+	// The server's reasons are in Server.Fallbacks.
 	Fallbacks map[string]int64 `json:"fallbacks"`
 
 	// Negotiated counts completed handshakes by negotiated version, cipher
@@ -216,6 +219,11 @@ type Phase struct {
 	// issued by node i that were offered to node j, and how many of them
 	// resumed. Sessions whose issuer is unknown are not in it.
 	Matrix [][]Cell `json:"matrix"`
+
+	// Prediction is the resumption rate the topology and client model
+	// predict for this phase, next to the measured one; nil when there is
+	// no model (a remote target).
+	Prediction *Prediction `json:"prediction,omitempty"`
 
 	// Intervals is the phase second by second, so that warm-up,
 	// saturation and key rotation show over time. A connection belongs to
@@ -341,6 +349,25 @@ type Negotiated struct {
 	CipherSuite string `json:"cipher_suite"`
 	Group       string `json:"group"`
 	Count       int64  `json:"count"`
+}
+
+// Prediction is a model's expected resumption rate for a phase.
+type Prediction struct {
+	// ResumedShare is the predicted share of completed handshakes that
+	// resume (0..1).
+	ResumedShare float64 `json:"resumed_share"`
+	// MeasuredShare is the measured share: Handshakes.Resumed /
+	// Handshakes.Completed().
+	MeasuredShare float64 `json:"measured_share"`
+	// Tolerance is how far the measured share may be from the predicted
+	// one before a warning: four binomial standard deviations over the
+	// phase's handshakes, plus two points for what the model leaves out.
+	Tolerance float64 `json:"tolerance"`
+	// RevisitS is the mean time between two connections of one client
+	// that the model used (clients / rate, plus think time), in seconds.
+	RevisitS float64 `json:"revisit_s"`
+	// Model says in words what the prediction assumes.
+	Model string `json:"model"`
 }
 
 // Interval is one second of a phase.

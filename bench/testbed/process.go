@@ -25,6 +25,9 @@ type Process struct {
 	// Addresses are the nodes' listen addresses, in node order.
 	Addresses []string
 
+	// Epoch is the start of the fleet's key-rotation schedule.
+	Epoch time.Time
+
 	mu      sync.Mutex
 	stopped bool
 	waitErr error
@@ -75,7 +78,7 @@ func Start(ctx context.Context, argv []string, cfg Config) (*Process, error) {
 		p.Stop()
 		return nil, fmt.Errorf("testbed: started %d nodes, want %d", len(ready.Addresses), len(cfg.Addresses))
 	}
-	p.Addresses = ready.Addresses
+	p.Addresses, p.Epoch = ready.Addresses, ready.Epoch
 	return p, nil
 }
 
