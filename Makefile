@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 
 # The default scenario set of `make bench`, and extra flags for `tlsbench run`
 # (for example BENCH_FLAGS="--duration 2s" for a quick look).
-BENCH_SCENARIOS ?= $(sort $(wildcard scenarios/core-*.yaml))
+BENCH_SCENARIOS ?= $(sort $(wildcard scenarios/core-*.yaml)) $(sort $(wildcard scenarios/topology-*.yaml)) scenarios/aws-clb.yaml scenarios/aws-alb.yaml scenarios/aws-nlb.yaml
 BENCH_FLAGS     ?=
 RESULTS         ?= results/runs
 

@@ -61,7 +61,9 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 				add("counts_disagree", p.Name, "client and server disagree: client completed %d handshakes (%d resumed), server %d (%d resumed)", completed, p.Handshakes.Resumed, s.Handshakes, s.Resumed)
 			}
 		}
-		if notResumed := p.Fallbacks["offered_not_resumed"]; p.Handshakes.Offered > 0 && float64(notResumed) > fallbackShare*float64(p.Handshakes.Offered) {
+		// With a prediction, expected fallbacks are no news:
+		// prediction_mismatch says when they are more than the model.
+		if notResumed := p.Fallbacks["offered_not_resumed"]; p.Prediction == nil && p.Handshakes.Offered > 0 && float64(notResumed) > fallbackShare*float64(p.Handshakes.Offered) {
 			add("offered_not_resumed", p.Name, "%d of %d offered sessions were not resumed (the server did a full handshake)", notResumed, p.Handshakes.Offered)
 		}
 		if pr := p.Prediction; pr != nil && math.Abs(pr.MeasuredShare-pr.ResumedShare) > pr.Tolerance {

@@ -13,7 +13,7 @@ import (
 
 // tableHeader is the column header of the summary tables. Units are in the
 // header; latencies are µs read from HDR histograms.
-const tableHeader = "scenario\tphase\ths/s\tresumed/offered\tserver full/resumed\tconnect p50/p99 µs\thandshake p50/p99/p99.9 µs\tfull hs p50 µs\tresumed hs p50 µs\tCPU µs/hs client/server\tbytes/hs c→s/s→c\terrors\twarnings\t"
+const tableHeader = "scenario\tphase\ths/s\tresumed/offered\tresumed % (predicted)\tserver full/resumed\tconnect p50/p99 µs\thandshake p50/p99/p99.9 µs\tfull hs p50 µs\tresumed hs p50 µs\tCPU µs/hs client/server\tbytes/hs c→s/s→c\terrors\twarnings\t"
 
 func phaseRow(run *results.Run, p results.Phase) string {
 	h := p.Handshakes
@@ -35,9 +35,9 @@ func phaseRow(run *results.Run, p results.Phase) string {
 		}
 		return fmt.Sprintf("%.0f", k.LatencyUS.Handshake.P50)
 	}
-	return fmt.Sprintf("%s\t%s\t%.0f\t%d/%d\t%s\t%.0f/%.0f\t%.0f/%.0f/%.0f\t%s\t%s\t%.0f/%s\t%.0f/%.0f\t%s\t%s\t",
+	return fmt.Sprintf("%s\t%s\t%.0f\t%d/%d\t%s\t%s\t%.0f/%.0f\t%.0f/%.0f/%.0f\t%s\t%s\t%.0f/%s\t%.0f/%.0f\t%s\t%s\t",
 		run.Scenario.Name, phase, p.RatePerS,
-		h.Resumed, h.Offered, server,
+		h.Resumed, h.Offered, resumedShare(p), server,
 		p.LatencyUS.Connect.P50, p.LatencyUS.Connect.P99,
 		p.LatencyUS.Handshake.P50, p.LatencyUS.Handshake.P99, p.LatencyUS.Handshake.P999,
 		kindP50(p.Kinds.Full), kindP50(p.Kinds.Resumed),
@@ -59,6 +59,20 @@ func warningCodes(run *results.Run, phase string) string {
 		return "-"
 	}
 	return strings.Join(codes, ",")
+}
+
+// resumedShare is the measured share of resumed handshakes, with the
+// topology's prediction beside it when there is one.
+func resumedShare(p results.Phase) string {
+	n := p.Handshakes.Completed()
+	if n == 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%.1f", 100*float64(p.Handshakes.Resumed)/float64(n))
+	if pr := p.Prediction; pr != nil {
+		s += fmt.Sprintf(" (%.1f)", 100*pr.ResumedShare)
+	}
+	return s
 }
 
 func errorText(errs map[string]int64) string {
