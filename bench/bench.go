@@ -47,6 +47,15 @@ type Options struct {
 	// Progress, if not nil, is called while phases run (from another
 	// goroutine).
 	Progress func(Progress)
+
+	// Grace is how long connections in flight may finish after the run's
+	// context is canceled. Zero: 2 s.
+	Grace time.Duration
+
+	// Abort, when closed after the run's context is canceled, cuts the
+	// connections still in flight at once instead of after the grace
+	// period (a second Ctrl-C). Nil: never.
+	Abort <-chan struct{}
 }
 
 // Progress reports a running phase.
@@ -96,6 +105,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	if err != nil {
 		return nil, err
 	}
+	lcfg.Grace = opts.Grace
 	gen, err := loadgen.New(lcfg)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
@@ -113,7 +123,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 
 	var runErr error
 	for i, p := range sc.Phases {
-		lp := loadgen.Phase{Name: p.Name, Measured: p.Recorded(), Duration: time.Duration(p.Duration), Count: int64(p.Count)}
+		lp := loadgen.Phase{Name: p.Name, Measured: p.Recorded(), Duration: time.Duration(p.Duration), Count: int64(p.Count), Abort: opts.Abort}
 		var progress func(loadgen.Progress)
 		if opts.Progress != nil {
 			progress = func(lpr loadgen.Progress) {

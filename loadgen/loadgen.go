@@ -170,6 +170,9 @@ type Phase struct {
 	// Count stops the phase after this many connections, shared evenly
 	// among the workers (each worker stops after its share).
 	Count int64
+	// Abort, when closed, cuts the connections in flight at once instead
+	// of letting them finish (a second Ctrl-C). Nil: never.
+	Abort <-chan struct{}
 }
 
 // Progress is a running count reported while a phase runs.
@@ -293,6 +296,15 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		context.AfterFunc(hard, func() { t.Stop() })
 	})
 	defer stopGrace()
+	if ph.Abort != nil {
+		go func() {
+			select {
+			case <-ph.Abort:
+				cancelHard()
+			case <-hard.Done():
+			}
+		}()
+	}
 
 	var stop atomic.Bool
 	stopped := make(chan struct{})

@@ -135,15 +135,11 @@ func newSet(runs []*results.Run) (*set, error) {
 			return boolInt(a.setup.Resumption != "none") - boolInt(b.setup.Resumption != "none")
 		})
 	}
-	// Headings must tell groups apart.
-	for i, h := range s.heads {
-		n := 1
-		for j := range i {
-			if strings.HasPrefix(s.heads[j], h) {
-				n++
-			}
-		}
-		if n > 1 {
+	// Headings must tell groups apart: "(setup 2)" for the second group
+	// whose setup reads the same.
+	orig := slices.Clone(s.heads)
+	for i, h := range orig {
+		if n := 1 + len(slices.DeleteFunc(slices.Clone(orig[:i]), func(x string) bool { return x != h })); n > 1 {
 			s.heads[i] = fmt.Sprintf("%s (setup %d)", h, n)
 		}
 	}
@@ -590,7 +586,7 @@ func (s *set) timeline() Chart {
 			pl := rl
 			for i, p := range r.Phases {
 				off := p.StartedAt.Sub(start).Seconds()
-				if p.Measured && (i == 0 || !r.Phases[i-1].Measured) && i > 0 {
+				if p.Measured && i > 0 && !r.Phases[i-1].Measured {
 					lines.addMark(off, "measuring starts")
 				}
 				for _, iv := range foldTail(p.Intervals) {

@@ -30,10 +30,58 @@ const (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	ctx, abort, stop := handleSignals(os.Stderr)
+	err := run(withAbort(ctx, abort), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// handleSignals returns a context canceled by the first SIGINT or SIGTERM
+// (stop starting connections, let those in flight finish, write what was
+// measured) and a channel closed by the second (cut the connections in
+// flight at once; what was measured is still written).
+func handleSignals(stderr io.Writer) (context.Context, <-chan struct{}, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	abort := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-sigs:
+				n++
+				switch n {
+				case 1:
+					fmt.Fprintf(stderr, "\ntlsbench: %v: stopping; connections in flight may finish (again to stop at once)\n", sig)
+					cancel(fmt.Errorf("%v received", sig))
+				case 2:
+					fmt.Fprintf(stderr, "tlsbench: %v again: cutting connections in flight\n", sig)
+					close(abort)
+				}
+			}
+		}
+	}()
+	return ctx, abort, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// abortKey carries the abort channel from main to the run command.
+type abortKey struct{}
+
+func withAbort(ctx context.Context, abort <-chan struct{}) context.Context {
+	return context.WithValue(ctx, abortKey{}, abort)
+}
+
+func abortFrom(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(abortKey{}).(<-chan struct{})
+	return ch
 }
 
 // exitCode prints err (if any) and maps it to an exit code.

@@ -18,6 +18,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // TestMain lets the test binary serve as the testbed child, as the real
 // binary does with its hidden testbed command.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "tlsbench-main" {
+		// Run as the tlsbench command itself (for signal tests).
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+		main()
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "testbed" {
 		if err := testbed.Serve(context.Background(), os.Stdin, os.Stdout); err != nil {
 			os.Exit(1)

@@ -25,6 +25,7 @@ type runFlags struct {
 	outDir     string
 	certDir    string
 	progress   string
+	grace      time.Duration
 }
 
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -51,6 +52,7 @@ file:line:col: key.path: message and nothing runs.`,
 	fl.StringVarP(&f.outDir, "output", "o", filepath.Join("results", "runs"), "directory for result files")
 	fl.StringVar(&f.certDir, "cert-dir", "certs", "directory for the embedded testbed's throwaway certificates")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar: auto (when stderr is a terminal), on or off")
+	fl.DurationVar(&f.grace, "grace", 2*time.Second, "on Ctrl-C, how long connections in flight may finish (a second Ctrl-C cuts them at once)")
 	return c
 }
 
@@ -73,6 +75,9 @@ func loadAll(paths []string, f runFlags) ([]*scenarios.Scenario, error) {
 	}
 	if f.target == "" && (f.serverName != "" || f.caFile != "") {
 		errs = append(errs, errors.New("--server-name and --ca go with --target"))
+	}
+	if f.grace < 0 {
+		errs = append(errs, fmt.Errorf("--grace: must not be negative, got %s", f.grace))
 	}
 	if f.duration < 0 {
 		errs = append(errs, fmt.Errorf("--duration: must be positive, got %s", f.duration))
@@ -121,7 +126,7 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		}
 	}
 	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
-	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...)}
+	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace}
 	var runs []*results.Run
 	for i, sc := range scs {
 		fmt.Fprintf(stdout, "== [%d/%d] %s (%s)\n", i+1, len(scs), sc.Name, describe(sc))

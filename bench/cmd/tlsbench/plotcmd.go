@@ -1,0 +1,219 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/tlsbench/tlsbench/plots"
+	"github.com/tlsbench/tlsbench/results"
+)
+
+// defaultPlotDir is where `tlsbench plot` and `make bench` draw charts.
+var defaultPlotDir = filepath.Join("plots", "out")
+
+func plotCommand(stdout io.Writer) *cobra.Command {
+	var dir string
+	c := &cobra.Command{
+		Use:   "plot RESULT.json...",
+		Short: "Draw the charts of result files (PNG and SVG) and export their histograms (.hgrm)",
+		Long: `Draw the charts of a set of result files into a directory, as PNG and
+SVG: handshakes/s, the handshake-latency percentile spectrum, CPU and bytes
+per handshake, rate and p99 over time, and for runs against several nodes
+the resumption rate and the node × node resumption matrix. Every latency
+histogram is exported beside them as HdrHistogram percentile-distribution
+text (hgrm/*.hgrm, values in milliseconds).
+
+Runs that share a label are repeats: a bar shows their median and min..max.
+Arguments may be globs ('results/runs/*.json').`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			runs, _, err := readRuns(args)
+			if err != nil {
+				return err
+			}
+			out, err := drawCharts(runs, dir)
+			if err != nil {
+				return err
+			}
+			out.list(stdout)
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&dir, "output", "o", defaultPlotDir, "directory for the charts")
+	return c
+}
+
+// readRuns reads the result files named by args (globs are expanded). Every
+// unreadable file is reported, each error naming its file, as bad input;
+// so is an empty set.
+func readRuns(args []string) ([]*results.Run, []string, error) {
+	paths, err := expand(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(paths) == 0 {
+		return nil, nil, &badInputError{err: errors.New("tlsbench: no result files given")}
+	}
+	var runs []*results.Run
+	var errs []error
+	for _, p := range paths {
+		r, err := results.Read(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		runs = append(runs, r)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, &badInputError{err: err}
+	}
+	return runs, paths, nil
+}
+
+// expand expands the globs among args; an argument that names an existing
+// file, or holds no glob characters, is kept as it is. A glob that matches
+// nothing is bad input.
+func expand(args []string) ([]string, error) {
+	var out []string
+	var errs []error
+	for _, a := range args {
+		if !strings.ContainsAny(a, "*?[") {
+			out = append(out, a)
+			continue
+		}
+		if _, err := os.Stat(a); err == nil {
+			out = append(out, a)
+			continue
+		}
+		m, err := filepath.Glob(a)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("tlsbench: %s: %w", a, err))
+		case len(m) == 0:
+			errs = append(errs, fmt.Errorf("tlsbench: %s: no file matches", a))
+		}
+		out = append(out, m...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, &badInputError{err: err}
+	}
+	return out, nil
+}
+
+// drawn is what drawCharts wrote.
+type drawn struct {
+	dir    string
+	charts []plots.Chart
+	paths  map[string][]string // chart name -> its files
+	hgrm   []string
+}
+
+// drawCharts draws the charts of runs into dir and exports their latency
+// histograms into dir/hgrm.
+func drawCharts(runs []*results.Run, dir string) (*drawn, error) {
+	charts, err := plots.Build(runs)
+	if err != nil {
+		return nil, &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
+	}
+	d := &drawn{dir: dir, charts: charts, paths: map[string][]string{}}
+	for _, c := range charts {
+		p, err := plots.Save(dir, c)
+		if err != nil {
+			return nil, err
+		}
+		d.paths[c.Name] = p
+	}
+	d.hgrm, err = writeHGRMs(runs, filepath.Join(dir, "hgrm"))
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// list prints the paths of the charts, and where the histograms went.
+func (d *drawn) list(w io.Writer) {
+	fmt.Fprintf(w, "charts in %s:\n", d.dir)
+	for _, c := range d.charts {
+		for _, p := range d.paths[c.Name] {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+	if len(d.hgrm) > 0 {
+		fmt.Fprintf(w, "latency histograms (.hgrm, ms): %d files in %s\n", len(d.hgrm), filepath.Join(d.dir, "hgrm"))
+	}
+}
+
+// writeHGRMs writes every non-empty latency histogram of the runs' measured
+// phases as .hgrm: <label>[-rN]-<phase>-<latency>.hgrm, where latency is
+// handshake, handshake-full, handshake-resumed or connect.
+func writeHGRMs(runs []*results.Run, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for i, r := range runs {
+		name := r.Label
+		if name == "" {
+			name = r.Scenario.Name
+		}
+		if name == "" {
+			name = fmt.Sprintf("run%d", i+1)
+		}
+		if r.Repeats > 1 {
+			name += fmt.Sprintf("-r%d", r.Repeat)
+		}
+		for _, p := range r.Phases {
+			if !p.Measured {
+				continue
+			}
+			for _, h := range []struct {
+				what string
+				sum  results.Summary
+			}{
+				{"handshake", p.LatencyUS.Handshake},
+				{"handshake-full", p.Kinds.Full.LatencyUS.Handshake},
+				{"handshake-resumed", p.Kinds.Resumed.LatencyUS.Handshake},
+				{"connect", p.LatencyUS.Connect},
+			} {
+				if h.sum.Count == 0 {
+					continue
+				}
+				path := filepath.Join(dir, safeName(name+"-"+p.Name+"-"+h.what)+".hgrm")
+				if err := writeFile(path, func(w io.Writer) error { return results.WriteHGRM(w, h.sum) }); err != nil {
+					return paths, err
+				}
+				paths = append(paths, path)
+			}
+		}
+	}
+	return paths, nil
+}
+
+// writeFile writes a file through fill and keeps the Close error.
+func writeFile(path string, fill func(io.Writer) error) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return fill(f)
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '-'
+	}, s)
+}

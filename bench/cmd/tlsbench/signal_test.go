@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlsbench/tlsbench/results"
+)
+
+// startCLI runs the test binary as the tlsbench command (see TestMain) and
+// returns it started, with its output captured.
+func startCLI(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"tlsbench-main"}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, &stdout, &stderr
+}
+
+// waitExit waits for cmd (at most limit) and returns its exit code.
+func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		t.Fatalf("tlsbench did not exit within %s", limit)
+		return -1
+	}
+}
+
+// children returns the PIDs of live processes whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) && f[0] != "Z" {
+			out = append(out, child)
+		}
+	}
+	return out
+}
+
+func onlyResult(t *testing.T, dir string) *results.Run {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("%d result files in %s, want 1", len(files), dir)
+	}
+	run, err := results.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// TestInterruptWritesPartialResult: Ctrl-C stops the run, the connections
+// in flight finish, the partial result is written and the testbed child
+// is gone.
+func TestInterruptWritesPartialResult(t *testing.T) {
+	out := t.TempDir()
+	scenario := filepath.Join(t.TempDir(), "long.yaml")
+	os.WriteFile(scenario, []byte("resumption: tickets\nclients: {count: 8, concurrency: 2}\nphases: [{name: warmup, count: 16, record: false}, {name: measure, duration: 1h}]\n"), 0o644)
+	cmd, stdout, stderr := startCLI(t, "run", "--progress", "off", "-o", out, "--cert-dir", filepath.Join(t.TempDir(), "certs"), scenario)
+	// Wait until the testbed is up and the measured phase runs.
+	deadline := time.Now().Add(20 * time.Second)
+	for len(children(cmd.Process.Pid)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	kids := children(cmd.Process.Pid)
+	if len(kids) == 0 {
+		t.Fatalf("no testbed child appeared; stderr:\n%s", stderr)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := waitExit(t, cmd, 20*time.Second); code != exitInterrupted {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
+	}
+	run := onlyResult(t, out)
+	if !run.Partial || !strings.Contains(run.PartialReason, "interrupt") {
+		t.Errorf("partial = %v, reason %q; want a partial run, interrupted", run.Partial, run.PartialReason)
+	}
+	m := run.Phases[len(run.Phases)-1]
+	if m.Name != "measure" || m.Handshakes.Completed() == 0 || m.WindowS > 30 {
+		t.Errorf("last phase %s: %d handshakes in %.1fs, want the measured phase up to the signal", m.Name, m.Handshakes.Completed(), m.WindowS)
+	}
+	if m.Handshakes.Failed != 0 {
+		t.Errorf("%d handshakes failed: the ones in flight should have finished (%v)", m.Handshakes.Failed, m.Errors)
+	}
+	if !strings.Contains(stdout.String(), "PARTIAL") {
+		t.Errorf("the summary does not say the run is partial:\n%s", stdout)
+	}
+	for _, pid := range kids {
+		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err == nil {
+			if data, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat")); !bytes.Contains(data, []byte(") Z ")) {
+				t.Errorf("testbed child %d still runs after tlsbench exited", pid)
+			}
+		}
+	}
+}
+
+// TestSecondInterruptCutsInFlight: connections stuck in a handshake with a
+// server that never answers hold the first Ctrl-C for the grace period; a
+// second one cuts them at once, and the result is still written.
+func TestSecondInterruptCutsInFlight(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // accept and never answer
+		}
+	}()
+	out := t.TempDir()
+	scenario := filepath.Join(t.TempDir(), "stall.yaml")
+	os.WriteFile(scenario, []byte("clients: {count: 2, concurrency: 2}\nphases: [{name: measure, duration: 1h}]\ntimeouts: {handshake: 5m}\ntarget: {address: "+ln.Addr().String()+", server_name: tlsbench.test}\n"), 0o644)
+	cmd, _, stderr := startCLI(t, "run", "--progress", "off", "--grace", "10m", "-o", out, scenario)
+	time.Sleep(1 * time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := waitExit(t, cmd, 30*time.Second); code != exitInterrupted {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
+	}
+	run := onlyResult(t, out)
+	m := run.Phases[0]
+	if !run.Partial || m.Handshakes.Failed != 2 || m.Errors["canceled"] != 2 {
+		t.Errorf("partial %v, handshakes %+v, errors %v; want 2 handshakes cut (canceled)", run.Partial, m.Handshakes, m.Errors)
+	}
+	if !strings.Contains(stderr.String(), "cutting connections in flight") {
+		t.Errorf("stderr does not say the connections were cut:\n%s", stderr)
+	}
+}
