@@ -19,6 +19,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tlsbench/tlsbench/bench/testbed"
@@ -122,6 +123,8 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	}
 
 	var runErr error
+	var unobservable bool // the servers' counters could not be read
+	stopFaults := srv.injectFaults(ctx, sc.Faults, run)
 	for i, p := range sc.Phases {
 		lp := loadgen.Phase{Name: p.Name, Measured: p.Recorded(), Duration: time.Duration(p.Duration), Count: int64(p.Count), Abort: opts.Abort}
 		var progress func(loadgen.Progress)
@@ -130,15 +133,16 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 				opts.Progress(Progress{Scenario: sc.Name, Index: i, Phases: len(sc.Phases), Planned: lp.Duration, Count: lp.Count, Progress: lpr})
 			}
 		}
-		before, err := srv.snapshot(ctx)
-		if err != nil {
-			runErr = err
-			break
-		}
+		before, berr := srv.snapshot(ctx)
 		ph, err := gen.Run(ctx, lp, progress)
-		after, serr := srv.snapshot(context.WithoutCancel(ctx))
-		if serr == nil {
-			fillServerSide(&ph, before, after)
+		after, aerr := srv.snapshot(context.WithoutCancel(ctx))
+		fillServerSide(&ph, before, after)
+		// A server that stops answering is measured, not fatal: the run
+		// goes on and the result says from when its counts are missing.
+		if serr := errors.Join(berr, aerr); serr != nil && !unobservable {
+			unobservable = true
+			run.Warnings = append(run.Warnings, results.Warning{Code: "server_unobservable", Phase: p.Name,
+				Message: fmt.Sprintf("the servers' own counters could not be read from phase %s on (%v): server-side counts are missing from there", p.Name, serr)})
 		}
 		run.Phases = append(run.Phases, ph)
 		if srv.tb != nil {
@@ -149,12 +153,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 			runErr = err
 			break
 		}
-		if serr != nil {
-			runErr = serr
-			break
-		}
 	}
-	if err := srv.stop(); err != nil && runErr == nil {
+	stopFaults()
+	if err := srv.stop(); err != nil && runErr == nil && !unobservable {
 		run.Warnings = append(run.Warnings, results.Warning{Code: "server_stop", Message: err.Error()})
 	}
 	run.EndedAt = time.Now()
@@ -283,17 +284,64 @@ type snapshot struct {
 	stats *testbed.Stats
 }
 
+// snapshot reads the counters at a phase boundary. The CPU counters are
+// always read; the servers' own counts may fail (a dead testbed), and then
+// snap.stats is nil and the error says why.
 func (s *servers) snapshot(ctx context.Context) (snapshot, error) {
 	var snap snapshot
+	var err error
 	if s.tb != nil {
-		st, err := s.tb.Stats(ctx)
-		if err != nil {
-			return snap, fmt.Errorf("bench: %w", err)
+		st, serr := s.tb.Stats(ctx)
+		if serr == nil {
+			snap.stats = &st
+		} else {
+			err = fmt.Errorf("bench: %w", serr)
 		}
-		snap.stats = &st
 	}
 	snap.cpu = sampleCPU(s.pids())
-	return snap, nil
+	return snap, err
+}
+
+// injectFaults schedules the scenario's faults from now (the start of the
+// first phase) and records each in run as it happens. The returned func
+// cancels those not yet injected and waits for any being injected.
+func (s *servers) injectFaults(ctx context.Context, faults []scenarios.Fault, run *results.Run) func() {
+	if s.tb == nil || len(faults) == 0 {
+		return func() {}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var timers []*time.Timer
+	for _, f := range faults {
+		wg.Add(1)
+		t := time.AfterFunc(time.Duration(f.At), func() {
+			defer wg.Done()
+			ev := results.Fault{At: time.Now(), Action: string(f.Action), Node: f.Node}
+			var err error
+			switch f.Action {
+			case scenarios.FaultKillTestbed:
+				ev.Node = -1
+				err = s.tb.Kill()
+			default:
+				err = s.tb.Fault(ctx, string(f.Action), f.Node)
+			}
+			if err != nil {
+				ev.Error = err.Error()
+			}
+			mu.Lock()
+			run.Faults = append(run.Faults, ev)
+			mu.Unlock()
+		})
+		timers = append(timers, t)
+	}
+	return func() {
+		for _, t := range timers {
+			if t.Stop() {
+				wg.Done()
+			}
+		}
+		wg.Wait()
+	}
 }
 
 // fillServerSide adds to ph what was measured outside the generator:

@@ -27,6 +27,9 @@ const (
 	fallbackShare = 0.01
 )
 
+// timeOfDay formats the moments in warnings.
+const timeOfDay = "15:04:05.000"
+
 // warnings inspects a finished run and returns what limits its numbers.
 func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 	var ws []results.Warning
@@ -39,8 +42,32 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 	if sc.AfterHandshake == scenarios.Close && sc.TLS.Version == scenarios.TLS13 && sc.Resumption != scenarios.ResumeNone {
 		add("no_tls13_ticket", "", "after_handshake is close: a TLS 1.3 ticket arrives after the handshake and is never read, so clients cannot resume")
 	}
+	for _, f := range run.Faults {
+		what := fmt.Sprintf("%s node %d", f.Action, f.Node)
+		if f.Node < 0 {
+			what = f.Action
+		}
+		if f.Error != "" {
+			add("fault_failed", "", "the scenario's fault %s at %s could not be injected: %s", what, f.At.UTC().Format(timeOfDay), f.Error)
+		} else {
+			add("fault_injected", "", "the scenario injected %s at %s", what, f.At.UTC().Format(timeOfDay))
+		}
+	}
 	cores := float64(min(runtime.GOMAXPROCS(0), runtime.NumCPU()))
 	for _, p := range run.Phases {
+		for _, n := range p.Nodes {
+			if n.Failed == 0 {
+				continue
+			}
+			var parts []string
+			for class, c := range n.Errors {
+				parts = append(parts, fmt.Sprintf("%s %d", class, c))
+			}
+			sort.Strings(parts)
+			add("node_failed", p.Name, "node %d (%s): %d connections failed between %s and %s UTC (%s); %d completed",
+				n.Node, n.Address, n.Failed, n.FirstFailure.UTC().Format(timeOfDay), n.LastFailure.UTC().Format(timeOfDay),
+				strings.Join(parts, ", "), n.Completed)
+		}
 		if !p.Measured {
 			continue
 		}

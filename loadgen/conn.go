@@ -86,15 +86,15 @@ func (w *worker) loop(run *phaseRun, quota int64) {
 		}
 		var o outcome
 		w.connect(run, c, &o)
-		end := time.Now()
+		o.end = time.Now()
 		w.stats.record(&o)
-		w.iv.note(run.timeline, end, &o)
+		w.iv.note(run.timeline, o.end, &o)
 		if cfg.ThinkTime > 0 {
 			think := cfg.ThinkTime
 			if cfg.ThinkExponential {
 				think = time.Duration(w.rng.ExpFloat64() * float64(think))
 			}
-			c.readyAt = end.Add(think)
+			c.readyAt = o.end.Add(think)
 		}
 	}
 	w.iv.flush(run.timeline)
@@ -128,6 +128,7 @@ type outcome struct {
 	err          error
 	connect      time.Duration
 	handshake    time.Duration
+	end          time.Time // when the connection ended
 	in, out      int64
 	version      uint16
 	suite        uint16

@@ -39,12 +39,20 @@ type stats struct {
 	// matrix[issuer][server] counts offered and resumed sessions by the
 	// node that issued them and the node they were presented to.
 	matrix [][]cell
+	nodes  []nodeStats
 
 	completed  atomic.Int64
 	failedLive atomic.Int64
 }
 
 type cell struct{ offered, resumed int64 }
+
+// nodeStats is a worker's count of one node's connections.
+type nodeStats struct {
+	completed, resumed, failed int64
+	errs                       [numErrorClasses]int64
+	first, last                time.Time // of failures
+}
 
 type negotiated struct {
 	version, suite uint16
@@ -53,7 +61,7 @@ type negotiated struct {
 }
 
 func newStats(nodes int) *stats {
-	s := &stats{matrix: make([][]cell, nodes)}
+	s := &stats{matrix: make([][]cell, nodes), nodes: make([]nodeStats, nodes)}
 	for i := range s.matrix {
 		s.matrix[i] = make([]cell, nodes)
 	}
@@ -65,7 +73,7 @@ func newStats(nodes int) *stats {
 }
 
 func (s *stats) reset() {
-	connect, handshake, matrix := s.connect, s.handshake, s.matrix
+	connect, handshake, matrix, nodes := s.connect, s.handshake, s.matrix, s.nodes
 	for k := range numKinds {
 		connect[k].Reset()
 		handshake[k].Reset()
@@ -73,17 +81,25 @@ func (s *stats) reset() {
 	for i := range matrix {
 		clear(matrix[i])
 	}
-	*s = stats{connect: connect, handshake: handshake, matrix: matrix}
+	clear(nodes)
+	*s = stats{connect: connect, handshake: handshake, matrix: matrix, nodes: nodes}
 }
 
 // record files one connection's outcome.
 func (s *stats) record(o *outcome) {
 	s.total++
+	n := &s.nodes[o.node]
 	if o.err != nil {
 		s.errs[o.class][o.stage]++
 		if s.samples[o.class] == "" {
 			s.samples[o.class] = o.err.Error()
 		}
+		n.failed++
+		n.errs[o.class]++
+		if n.first.IsZero() {
+			n.first = o.end
+		}
+		n.last = o.end
 	}
 	if o.failed {
 		s.failed++
@@ -95,6 +111,10 @@ func (s *stats) record(o *outcome) {
 		k = kindResumed
 	}
 	s.count[k]++
+	n.completed++
+	if o.resumed {
+		n.resumed++
+	}
 	s.in[k] += o.in
 	s.out[k] += o.out
 	s.recordLatency(s.connect[k], o.connect)
@@ -258,6 +278,35 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		})
 	}
 	sort.Slice(out.Negotiated, func(i, j int) bool { return out.Negotiated[i].Count > out.Negotiated[j].Count })
+	out.Nodes = make([]results.ClientNode, len(g.cfg.Targets))
+	for i, addr := range g.cfg.Targets {
+		cn := results.ClientNode{Node: i, Address: addr}
+		var first, last time.Time
+		for _, w := range g.workers {
+			n := w.stats.nodes[i]
+			cn.Completed += n.completed
+			cn.Resumed += n.resumed
+			cn.Failed += n.failed
+			for c, v := range n.errs {
+				if v > 0 {
+					if cn.Errors == nil {
+						cn.Errors = map[string]int64{}
+					}
+					cn.Errors[ErrorClass(c).String()] += v
+				}
+			}
+			if !n.first.IsZero() && (first.IsZero() || n.first.Before(first)) {
+				first = n.first
+			}
+			if n.last.After(last) {
+				last = n.last
+			}
+		}
+		if !first.IsZero() {
+			cn.FirstFailure, cn.LastFailure = &first, &last
+		}
+		out.Nodes[i] = cn
+	}
 	out.Matrix = make([][]results.Cell, len(matrix))
 	for i := range matrix {
 		out.Matrix[i] = make([]results.Cell, len(matrix[i]))

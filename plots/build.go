@@ -22,6 +22,9 @@ const (
 	MatrixPrefix    = "matrix-"
 )
 
+// kindColors color full and resumed handshakes in bar charts.
+var kindColors = []string{"#4E79A7", "#F28E2B"}
+
 // entry is one configuration as charts show it: the runs that share a
 // label (the repeats of a scenario).
 type entry struct {
@@ -354,7 +357,7 @@ func (s *set) sideBySide(metrics []func(results.Phase) (float64, bool), format f
 }
 
 func (s *set) rate() Chart {
-	b := &Bars{Axis: "handshakes per second (completed handshakes / measured window)", Series: []string{"full", "resumed"}, Stacked: true}
+	b := &Bars{Axis: "handshakes per second (completed handshakes / measured window)", Series: []string{"full", "resumed"}, Colors: kindColors, Stacked: true}
 	rate := func(p results.Phase) (float64, bool) { return p.RatePerS, p.WindowS > 0 }
 	repeats := false
 	for g, group := range s.groups {
@@ -404,6 +407,7 @@ func (s *set) cpu() Chart {
 	b := &Bars{
 		Axis:   "CPU µs per completed handshake (user + system, measured window)",
 		Series: []string{"client (tlsbench)", "server"},
+		Colors: []string{"#59A14F", "#B07AA1"},
 	}
 	b.Rows = s.sideBySide([]func(results.Phase) (float64, bool){
 		func(p results.Phase) (float64, bool) { return p.CPUUSPerHandshake.Client, done(p) },
@@ -430,6 +434,7 @@ func (s *set) bytes() Chart {
 	b := &Bars{
 		Axis:   "TLS record bytes per completed handshake",
 		Series: []string{"client → server", "server → client"},
+		Colors: []string{"#76B7B2", "#9C755F"},
 	}
 	b.Rows = s.sideBySide([]func(results.Phase) (float64, bool){
 		func(p results.Phase) (float64, bool) { return p.BytesPerHandshake.ClientToServer, done(p) },
@@ -449,6 +454,16 @@ func (s *set) bytes() Chart {
 		Bars:     b,
 		Notes:    append(notes, warningNotes(s.entries, false)...),
 	}
+}
+
+// ordered returns the entries group by group, each group's baseline first:
+// the order of the bar charts' rows.
+func (s *set) ordered() []*entry {
+	var out []*entry
+	for _, g := range s.groups {
+		out = append(out, g...)
+	}
+	return out
 }
 
 func (s *set) repeats() bool {
@@ -483,7 +498,7 @@ func (s *set) latency() Chart {
 	lines := &Lines{X: Axis{Label: "percentile", Scale: "percentile"}}
 	panel := Panel{Y: Axis{Label: "handshake latency, µs (log scale)", Scale: "log"}}
 	xs := spectrumXs()
-	for _, e := range s.entries {
+	for _, e := range s.ordered() {
 		kinds := []struct {
 			name    string
 			k       results.Kind
@@ -569,7 +584,7 @@ func (s *set) timeline() Chart {
 	rate := Panel{Y: Axis{Label: "handshakes/s", Scale: "linear"}}
 	p99 := Panel{Y: Axis{Label: "handshake p99, µs", Scale: "linear"}}
 	lines := &Lines{X: Axis{Label: "seconds since the run's first connection", Scale: "linear"}}
-	for _, e := range s.entries {
+	for _, e := range s.ordered() {
 		label := e.label
 		if len(e.runs) > 1 {
 			label += fmt.Sprintf(" ×%d (one line per repeat)", len(e.runs))
@@ -627,7 +642,7 @@ func (l *Lines) addMark(x float64, label string) {
 }
 
 func (s *set) resumption() Chart {
-	b := &Bars{Axis: "% of handshakes", Series: []string{"resumed / offered", "resumed / completed"}}
+	b := &Bars{Axis: "% of handshakes", Series: []string{"resumed / offered", "resumed / completed"}, Colors: []string{"#F28E2B", "#FFBE7D"}, Max: 100}
 	for g, group := range s.groups {
 		var rows []Row
 		for _, e := range group {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -36,8 +37,6 @@ var (
 	sansBold = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: 3} // 3 is x/image/font.WeightBold (CSS 700)
 	gray     = color.Gray{Y: 90}
 	light    = color.Gray{Y: 225}
-	// seriesColors color a bar chart's series.
-	seriesColors = []color.Color{rgb(0x4E79A7), rgb(0xF28E2B), rgb(0x59A14F)}
 	// groupColors color the lines of each group (Tableau 10).
 	groupColors = []color.Color{
 		rgb(0x4E79A7), rgb(0xE15759), rgb(0x59A14F), rgb(0xF28E2B), rgb(0xB07AA1),
@@ -84,9 +83,9 @@ func Render(w io.Writer, c Chart, format string) error {
 	var cw vg.CanvasWriterTo
 	switch format {
 	case "png":
-		cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(pageWidth, l.height), vgimg.UseDPI(pngDPI))}
+		cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(l.width, l.height), vgimg.UseDPI(pngDPI))}
 	case "svg":
-		cw = vgsvg.New(pageWidth, l.height)
+		cw = vgsvg.New(l.width, l.height)
 	default:
 		return fmt.Errorf("plots: unknown format %q (want png or svg)", format)
 	}
@@ -106,6 +105,7 @@ type layout struct {
 	legend                 []legendItem
 	legendCols             int
 	legendW                vg.Length
+	width                  vg.Length
 	plotH                  vg.Length
 	height                 vg.Length
 	titleSty, subSty       text.Style
@@ -128,7 +128,11 @@ func newLayout(c Chart) *layout {
 		noteSty:  style(sans, 8.5, gray),
 		legSty:   style(sans, 9, color.Black),
 	}
-	width := pageWidth - 2*margin
+	l.width = pageWidth
+	if c.Heat != nil {
+		l.width = min(pageWidth, max(8*vg.Inch, 1.2*vg.Inch*vg.Length(len(c.Heat.Cols))+3*vg.Inch))
+	}
+	width := l.width - 2*margin
 	l.title = wrap(l.titleSty, c.Title, width)
 	l.sub = wrap(l.subSty, c.Subtitle, width)
 	for _, n := range c.Notes {
@@ -140,7 +144,7 @@ func newLayout(c Chart) *layout {
 	switch {
 	case c.Bars != nil:
 		for i, s := range c.Bars.Series {
-			l.legend = append(l.legend, legendItem{label: s, color: seriesColors[i%len(seriesColors)], box: true})
+			l.legend = append(l.legend, legendItem{label: s, color: seriesColor(c.Bars, i), box: true})
 		}
 		h := vg.Length(0)
 		for _, r := range c.Bars.Rows {
@@ -170,13 +174,45 @@ func newLayout(c Chart) *layout {
 		for _, it := range l.legend {
 			l.legendW = max(l.legendW, l.legSty.Width(it.label))
 		}
-		l.legendW += 36
+		l.legendW += 32 + 28
 		l.legendCols = max(1, min(len(l.legend), int(width/l.legendW)))
 	}
 	rows := (len(l.legend) + max(l.legendCols, 1) - 1) / max(l.legendCols, 1)
 	l.height = margin + vg.Length(len(l.title))*l.lineH + vg.Length(len(l.sub))*l.subLineH + 8 +
 		l.plotH + 6 + vg.Length(rows)*14 + 6 + vg.Length(len(l.notes))*l.noteH + margin
 	return l
+}
+
+// seriesColor is the color of a bar chart's series i.
+func seriesColor(b *Bars, i int) color.Color {
+	if i < len(b.Colors) {
+		var v uint32
+		if _, err := fmt.Sscanf(b.Colors[i], "#%06x", &v); err == nil {
+			return rgb(v)
+		}
+	}
+	return groupColor(i)
+}
+
+// capTicks are gonum's default ticks, labelled without needless decimals
+// and none beyond max.
+type capTicks struct{ max float64 }
+
+func (t capTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	if !math.IsInf(t.max, 1) {
+		hi = min(hi, t.max)
+	}
+	for _, tk := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+		if tk.Value > t.max*(1+1e-9) {
+			continue
+		}
+		if tk.Label != "" {
+			tk.Label = strconv.FormatFloat(tk.Value, 'f', -1, 64)
+		}
+		out = append(out, tk)
+	}
+	return out
 }
 
 func groupColor(i int) color.Color { return groupColors[((i%len(groupColors))+len(groupColors))%len(groupColors)] }
@@ -320,6 +356,12 @@ func drawBars(area draw.Canvas, b *Bars) error {
 	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
 	p.Y.Padding = 0
 	p.X.Min, p.X.Max = 0, xmax*1.32
+	if b.Max > 0 {
+		p.X.Max = b.Max * 1.32
+		p.X.Tick.Marker = capTicks{max: b.Max}
+	} else {
+		p.X.Tick.Marker = capTicks{max: math.Inf(1)}
+	}
 	p.X.Padding = 0
 	p.X.Label.Text = b.Axis
 	grid := plotter.NewGrid()
@@ -372,7 +414,7 @@ func (bp *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 				if bar.None || bar.Value <= 0 {
 					continue
 				}
-				rect(seriesColors[s%len(seriesColors)], x, x+bar.Value, yc-0.3, yc+0.3)
+				rect(seriesColor(bp.b, s), x, x+bar.Value, yc-0.3, yc+0.3)
 				x += bar.Value
 			}
 			drawRange(r.Range, yc)
@@ -392,7 +434,7 @@ func (bp *barsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 				label(0, ym, bar.Text)
 				continue
 			}
-			rect(seriesColors[s%len(seriesColors)], 0, bar.Value, y0, y1)
+			rect(seriesColor(bp.b, s), 0, bar.Value, y0, y1)
 			drawRange(bar.Range, ym)
 			end := bar.Value
 			if len(bar.Range) == 2 {
@@ -471,17 +513,19 @@ func drawLines(area draw.Canvas, ls *Lines) error {
 				{Value: 1000, Label: "99.9%"}, {Value: 10000, Label: "99.99%"},
 			}
 		default:
-			p.X.Min, p.X.Max = min(0, xmin), xmax
+			p.X.Min, p.X.Max = min(0, xmin), xmax+0.02*(xmax-min(0, xmin))
+			p.X.Tick.Marker = capTicks{max: math.Inf(1)}
 		}
 		switch panel.Y.Scale {
 		case "log":
 			ymin = max(ymin, 1)
 			p.Y.Scale = plot.LogScale{}
-			lo, hi := logRange(ymin, ymax)
+			lo, hi := ymin/1.15, ymax*1.15
 			p.Y.Min, p.Y.Max = lo, hi
 			p.Y.Tick.Marker = plot.ConstantTicks(logTicks(lo, hi))
 		default:
 			p.Y.Min, p.Y.Max = 0, ymax*1.08
+			p.Y.Tick.Marker = capTicks{max: math.Inf(1)}
 		}
 		if len(ls.Marks) > 0 {
 			p.Add(&marks{marks: ls.Marks, labels: i == 0})
@@ -494,34 +538,6 @@ func drawLines(area draw.Canvas, ls *Lines) error {
 		plots[i][0].Draw(canvases[i][0])
 	}
 	return nil
-}
-
-// logRange widens [lo, hi] to 1-2-5 steps.
-func logRange(lo, hi float64) (float64, float64) {
-	steps := []float64{1, 2, 5, 10}
-	down := func(v float64) float64 {
-		e := math.Pow(10, math.Floor(math.Log10(v)))
-		for i := len(steps) - 1; i >= 0; i-- {
-			if steps[i]*e <= v*(1+1e-9) {
-				return steps[i] * e
-			}
-		}
-		return e
-	}
-	up := func(v float64) float64 {
-		e := math.Pow(10, math.Floor(math.Log10(v)))
-		for _, s := range steps {
-			if s*e >= v*(1-1e-9) {
-				return s * e
-			}
-		}
-		return 10 * e
-	}
-	lo, hi = down(lo), up(hi)
-	if hi <= lo {
-		hi = lo * 10
-	}
-	return lo, hi
 }
 
 // logTicks labels 1-2-5 steps between lo and hi.

@@ -50,9 +50,14 @@ type Bars struct {
 	Axis string `json:"axis"`
 	// Series names the bars of a row ("full", "resumed").
 	Series []string `json:"series"`
+	// Colors gives each series its color, as "#rrggbb".
+	Colors []string `json:"colors"`
 	// Stacked puts a row's series end to end in one bar; otherwise they
 	// are side by side.
 	Stacked bool `json:"stacked,omitempty"`
+	// Max, when set, fixes the value axis's end (100 for percentages);
+	// otherwise it fits the longest bar.
+	Max float64 `json:"max,omitempty"`
 	// Rows are the rows, top to bottom.
 	Rows []Row `json:"rows"`
 }

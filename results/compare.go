@@ -28,7 +28,7 @@ type Metric struct {
 func Metrics() []Metric {
 	done := func(p Phase) bool { return p.Handshakes.Completed() > 0 }
 	return []Metric{
-		{"rate", "handshakes/s", "hs/s", true, func(p Phase) (float64, bool) { return p.RatePerS, p.WindowS > 0 }},
+		{"rate", "rate", "hs/s", true, func(p Phase) (float64, bool) { return p.RatePerS, p.WindowS > 0 }},
 		{"handshake_p50", "handshake p50", "µs", false, func(p Phase) (float64, bool) { return p.LatencyUS.Handshake.P50, done(p) }},
 		{"handshake_p99", "handshake p99", "µs", false, func(p Phase) (float64, bool) { return p.LatencyUS.Handshake.P99, done(p) }},
 		{"connect_p50", "connect p50", "µs", false, func(p Phase) (float64, bool) { return p.LatencyUS.Connect.P50, done(p) }},

@@ -69,6 +69,9 @@ type Run struct {
 	// Phases are the run's phases in order, warm-ups included.
 	Phases []Phase `json:"phases"`
 
+	// Faults are the failures the scenario injected, in order.
+	Faults []Fault `json:"faults,omitempty"`
+
 	// Warnings are conditions that limit how far the numbers can be
 	// trusted. Never nil in a written file (an empty list means none).
 	Warnings []Warning `json:"warnings"`
@@ -214,6 +217,11 @@ type Phase struct {
 	// Server is the server's own count of the handshakes it completed in
 	// the phase window, when observable (nil for a remote server).
 	Server *Server `json:"server,omitempty"`
+
+	// Nodes is the client's view of each node: what it completed there
+	// and what failed, by class, with the first and last failure time, so
+	// that a node that failed during the run can be named.
+	Nodes []ClientNode `json:"nodes"`
 
 	// Matrix is the resumption matrix: Matrix[i][j] counts the sessions
 	// issued by node i that were offered to node j, and how many of them
@@ -395,6 +403,36 @@ type Interval struct {
 type IntervalLatency struct {
 	P50 float64 `json:"p50"`
 	P99 float64 `json:"p99"`
+}
+
+// ClientNode is the client's count of one node's connections in a phase.
+type ClientNode struct {
+	Node      int    `json:"node"`
+	Address   string `json:"address"`
+	Completed int64  `json:"completed"`
+	Resumed   int64  `json:"resumed"`
+	// Failed counts connections to the node that failed (at any stage),
+	// and Errors splits them by class.
+	Failed int64            `json:"failed"`
+	Errors map[string]int64 `json:"errors,omitempty"`
+	// FirstFailure and LastFailure are when the first and the last failed
+	// connection to the node ended; nil when none failed.
+	FirstFailure *time.Time `json:"first_failure,omitempty"`
+	LastFailure  *time.Time `json:"last_failure,omitempty"`
+}
+
+// Fault is a failure that the scenario injected into the testbed.
+type Fault struct {
+	// At is when it was injected.
+	At time.Time `json:"at"`
+	// Action is kill (the node closed its listener and its connections),
+	// stall (the node stopped accepting) or kill-testbed (the whole
+	// testbed process was killed).
+	Action string `json:"action"`
+	// Node is the node, or -1 for the whole testbed.
+	Node int `json:"node"`
+	// Error is set when the fault could not be injected.
+	Error string `json:"error,omitempty"`
 }
 
 // Cell is one entry of a resumption matrix.

@@ -48,6 +48,7 @@ func TestLoadBad(t *testing.T) {
 		{"not-a-mapping", 1},
 		{"unsupported-tag", 2},
 		{"out-of-range", 2},
+		{"faults", 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,6 +63,12 @@ type Scenario struct {
 	// Timeouts bound every step of a connection.
 	Timeouts Timeouts `yaml:"timeouts" json:"timeouts"`
 
+	// Faults are failures injected into the embedded testbed during the
+	// run, to see what the measurement and resumption do when a node
+	// dies. The run goes on; failed connections are counted by class and
+	// by node.
+	Faults []Fault `yaml:"faults" json:"faults,omitempty"`
+
 	// File is the path the scenario was loaded from; empty for a scenario
 	// built in code. It is not part of the YAML schema.
 	File string `yaml:"-" json:"file,omitempty"`
@@ -252,6 +258,29 @@ type Timeouts struct {
 	// IO bounds what the client does after the handshake. Default: 10s.
 	IO Duration `yaml:"io" json:"io"`
 }
+
+// Fault is one failure injected into the embedded testbed.
+type Fault struct {
+	// At is when, counted from the start of the first phase.
+	At Duration `yaml:"at" json:"at"`
+	// Action is kill (the node closes its listener and resets its
+	// connections, as a crashed process does), stall (the node stops
+	// accepting; connections wait in the backlog until they time out) or
+	// kill-testbed (the whole testbed process is killed).
+	Action FaultAction `yaml:"action" json:"action"`
+	// Node is the node's index (0-based); not used by kill-testbed.
+	Node int `yaml:"node" json:"node"`
+}
+
+// FaultAction is what a fault does.
+type FaultAction string
+
+// The fault actions.
+const (
+	FaultKill        FaultAction = "kill"
+	FaultStall       FaultAction = "stall"
+	FaultKillTestbed FaultAction = "kill-testbed"
+)
 
 // Version is a TLS protocol version as written in a scenario: "1.2" or "1.3".
 type Version string

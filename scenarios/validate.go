@@ -35,6 +35,7 @@ var (
 	keyScopes       = []KeyScope{PerNode, Shared, Off}
 	presets         = []Preset{PresetSingle, PresetCLB, PresetALB, PresetNLB}
 	thinkDists      = []ThinkDist{ThinkConstant, ThinkExponential}
+	faultActions    = []FaultAction{FaultKill, FaultStall, FaultKillTestbed}
 )
 
 // Validate reports every semantic problem with s, each as a *FieldError,
@@ -55,6 +56,19 @@ func (s *Scenario) Validate() error {
 	v.topology(s.Topology)
 	if s.Resumption == ResumeCache && s.Topology.SessionCache == Off {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
+	}
+	for i, f := range s.Faults {
+		path := fmt.Sprintf("faults[%d]", i)
+		enum(v, path+".action", "fault action", f.Action, faultActions)
+		if f.At < 0 || time.Duration(f.At) > maxPhaseTime {
+			v.add(path+".at", "must be 0..%s, got %s", fmtDuration(maxPhaseTime), f.At)
+		}
+		if f.Action != FaultKillTestbed && (f.Node < 0 || f.Node >= s.Topology.Nodes) {
+			v.add(path+".node", "must be a node of the topology, 0..%d, got %d", s.Topology.Nodes-1, f.Node)
+		}
+		if !s.Target.Embedded() {
+			v.add(path, "faults are injected into the embedded testbed; the target is remote")
+		}
 	}
 	v.timeout("timeouts.connect", s.Timeouts.Connect)
 	v.timeout("timeouts.handshake", s.Timeouts.Handshake)

@@ -30,6 +30,7 @@ type Process struct {
 
 	mu      sync.Mutex
 	stopped bool
+	broken  error // a reply that never came: later replies would be out of step
 	waitErr error
 }
 
@@ -102,6 +103,30 @@ func (p *Process) Stats(ctx context.Context) (Stats, error) {
 	return s, nil
 }
 
+// Fault injects a failure into node n: action "kill" or "stall" (see
+// FaultReply).
+func (p *Process) Fault(ctx context.Context, action string, n int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return errors.New("testbed: stopped")
+	}
+	if _, err := fmt.Fprintf(p.stdin, "%s %d\n", action, n); err != nil {
+		return fmt.Errorf("testbed: send fault: %w", err)
+	}
+	var r FaultReply
+	if err := p.readLineLocked(ctx, &r); err != nil {
+		return fmt.Errorf("testbed: read fault reply: %w", err)
+	}
+	if r.Error != "" {
+		return errors.New(r.Error)
+	}
+	return nil
+}
+
+// Kill kills the child process at once (SIGKILL), as a crash would.
+func (p *Process) Kill() error { return p.cmd.Process.Kill() }
+
 // Stop closes the child's stdin, which stops it, and waits up to 5 s for it
 // to exit before killing it. It is safe to call more than once.
 func (p *Process) Stop() error {
@@ -138,6 +163,9 @@ func (p *Process) readLine(ctx context.Context, v any) error {
 // readLineLocked reads one JSON line, giving up when ctx ends. The reader
 // goroutine is left to finish on its own; the child's exit unblocks it.
 func (p *Process) readLineLocked(ctx context.Context, v any) error {
+	if p.broken != nil {
+		return p.broken
+	}
 	type result struct {
 		line []byte
 		err  error
@@ -156,7 +184,8 @@ func (p *Process) readLineLocked(ctx context.Context, v any) error {
 		}
 		return json.Unmarshal(r.line, v)
 	case <-ctx.Done():
-		return ctx.Err()
+		p.broken = fmt.Errorf("no reply from the testbed: %w", ctx.Err())
+		return p.broken
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,11 +62,20 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 			if !ok || line == "stop" {
 				return nil
 			}
-			if line != "stats" {
+			var reply any
+			switch cmd, arg, _ := strings.Cut(line, " "); cmd {
+			case "stats":
+				reply = f.stats()
+			case "kill", "stall":
+				reply = FaultReply{}
+				if err := f.fault(cmd, arg); err != nil {
+					reply = FaultReply{Error: err.Error()}
+				}
+			default:
 				return fmt.Errorf("testbed: unknown command %q", line)
 			}
-			if err := enc.Encode(f.stats()); err != nil {
-				return fmt.Errorf("testbed: write stats: %w", err)
+			if err := enc.Encode(reply); err != nil {
+				return fmt.Errorf("testbed: write reply: %w", err)
 			}
 		}
 	}
@@ -93,6 +103,43 @@ type node struct {
 
 	full12, full13, resumed12, resumed13, failed atomic.Int64
 	fb                                           fallbackCounters
+
+	// Faults: a killed node has closed its listener and its connections;
+	// a stalled one does not accept until its stall channel is closed.
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	killed  bool
+	stalled chan struct{}
+}
+
+// fault injects a failure into node arg: "kill" closes its listener and
+// resets its open connections, as a crashed process would; "stall" stops
+// accepting, so that connections wait in the listen backlog until they
+// time out.
+func (f *fleet) fault(action, arg string) error {
+	i, err := strconv.Atoi(arg)
+	if err != nil || i < 0 || i >= len(f.nodes) {
+		return fmt.Errorf("testbed: no node %q", arg)
+	}
+	n := f.nodes[i]
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch action {
+	case "kill":
+		n.killed = true
+		n.ln.Close()
+		for c := range n.conns {
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetLinger(0) // reset, as a crash does
+			}
+			c.Close()
+		}
+	case "stall":
+		if n.stalled == nil {
+			n.stalled = make(chan struct{})
+		}
+	}
+	return nil
 }
 
 type fallbackCounters struct {
@@ -134,6 +181,7 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 			id:       i,
 			ln:       ln,
 			payload:  []byte("node " + strconv.Itoa(i) + "\n"),
+			conns:    map[net.Conn]struct{}{},
 			timeout:  timeout,
 			lifetime: cfg.SessionLifetime,
 		}
@@ -249,6 +297,16 @@ func (n *node) serve(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
+		n.mu.Lock()
+		stalled := n.stalled
+		n.mu.Unlock()
+		if stalled != nil {
+			select {
+			case <-stalled:
+			case <-ctx.Done():
+				return
+			}
+		}
 		c, err := n.ln.Accept()
 		if err != nil {
 			var ne net.Error
@@ -271,7 +329,20 @@ func (n *node) serve(ctx context.Context) {
 }
 
 func (n *node) handle(ctx context.Context, c net.Conn) {
-	defer c.Close()
+	n.mu.Lock()
+	if n.killed {
+		n.mu.Unlock()
+		c.Close()
+		return
+	}
+	n.conns[c] = struct{}{}
+	n.mu.Unlock()
+	defer func() {
+		n.mu.Lock()
+		delete(n.conns, c)
+		n.mu.Unlock()
+		c.Close()
+	}()
 	c.SetDeadline(time.Now().Add(n.timeout))
 	tc := tls.Server(c, n.cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {

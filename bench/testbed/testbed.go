@@ -25,7 +25,9 @@
 //
 // The parent talks to the child over its stdin and stdout, one JSON object
 // per line: it sends a Config, the child answers Ready; then each "stats"
-// line is answered with Stats. When its stdin closes the child stops. Ticket
+// line is answered with Stats, and each fault line ("kill N": node N closes
+// its listener and resets its connections; "stall N": node N stops
+// accepting) with FaultReply. When its stdin closes the child stops. Ticket
 // keys are made in the child and never leave it.
 package testbed
 
@@ -87,6 +89,11 @@ type Ready struct {
 	// Epoch is the start of the key-rotation schedule.
 	Epoch time.Time `json:"epoch"`
 	// Error is set when the fleet could not start.
+	Error string `json:"error,omitempty"`
+}
+
+// FaultReply answers a fault command ("kill N", "stall N").
+type FaultReply struct {
 	Error string `json:"error,omitempty"`
 }
 

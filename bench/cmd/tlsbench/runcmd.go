@@ -26,6 +26,8 @@ type runFlags struct {
 	certDir    string
 	progress   string
 	grace      time.Duration
+	repeat     int    // run the set this many times, interleaved
+	plotDir    string // draw the charts of the run set here at the end
 }
 
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -53,6 +55,8 @@ file:line:col: key.path: message and nothing runs.`,
 	fl.StringVar(&f.certDir, "cert-dir", "certs", "directory for the embedded testbed's throwaway certificates")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar: auto (when stderr is a terminal), on or off")
 	fl.DurationVar(&f.grace, "grace", 2*time.Second, "on Ctrl-C, how long connections in flight may finish (a second Ctrl-C cuts them at once)")
+	fl.IntVar(&f.repeat, "repeat", 1, "run the whole set N times, interleaved (1st of each scenario, then 2nd, ...); tables show median ± spread")
+	fl.StringVar(&f.plotDir, "plots", "", "at the end, draw the charts of the run set into this directory and list them")
 	return c
 }
 
@@ -75,6 +79,9 @@ func loadAll(paths []string, f runFlags) ([]*scenarios.Scenario, error) {
 	}
 	if f.target == "" && (f.serverName != "" || f.caFile != "") {
 		errs = append(errs, errors.New("--server-name and --ca go with --target"))
+	}
+	if f.repeat < 1 {
+		errs = append(errs, fmt.Errorf("--repeat: must be at least 1, got %d", f.repeat))
 	}
 	if f.grace < 0 {
 		errs = append(errs, fmt.Errorf("--grace: must not be negative, got %s", f.grace))
@@ -128,8 +135,9 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
 	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace}
 	var runs []*results.Run
-	for i, sc := range scs {
-		fmt.Fprintf(stdout, "== [%d/%d] %s (%s)\n", i+1, len(scs), sc.Name, describe(sc))
+	for _, job := range interleave(scs, f.repeat) {
+		i, sc := job.index, job.sc
+		fmt.Fprintf(stdout, "== %s[%d/%d] %s (%s)\n", job.prefix(), i+1, len(scs), sc.Name, describe(sc))
 		var bar *phaseBar
 		if showProgress {
 			bar = &phaseBar{w: stderr}
@@ -140,6 +148,7 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		if run == nil {
 			return fmt.Errorf("%s: %w", sc.Name, runErr)
 		}
+		run.Repeat, run.Repeats = job.repeat, f.repeat
 		path := filepath.Join(f.outDir, results.FileName(run))
 		if err := results.Write(path, run); err != nil {
 			return errors.Join(runErr, err)
@@ -154,9 +163,21 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 			return runErr
 		}
 	}
-	if len(runs) > 1 {
+	switch {
+	case f.repeat > 1:
+		fmt.Fprintf(stdout, "== all scenarios, measured phases, median of %d repeats ± spread\n", f.repeat)
+		writeRepeatTable(stdout, runs)
+	case len(runs) > 1:
 		fmt.Fprintln(stdout, "== all runs, measured phases")
 		writeComparison(stdout, runs)
+	}
+	if f.plotDir != "" {
+		d, err := drawCharts(runs, f.plotDir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		d.list(stdout)
 	}
 	return nil
 }
