@@ -39,7 +39,8 @@ const (
 	// ErrCertInvalid: any other certificate verification failure.
 	ErrCertInvalid
 	// ErrNegotiation: client and server share no version, cipher suite or
-	// group, detected on the client.
+	// group: detected on the client, or told by the server with a
+	// protocol_version, handshake_failure or insufficient_security alert.
 	ErrNegotiation
 	// ErrNotTLS: the server answered with bytes that are not TLS.
 	ErrNotTLS
@@ -80,6 +81,32 @@ func (c ErrorClass) String() string {
 		return errorClassNames[c]
 	}
 	return "other"
+}
+
+var errorClassHints = [numErrorClasses]string{
+	ErrOther:                "see the sample message",
+	ErrRefused:              "nothing listens at the address: check host:port and that the server runs",
+	ErrPortsExhausted:       "the generator ran out of local ports: lower clients.concurrency, or widen net.ipv4.ip_local_port_range",
+	ErrTimeout:              "a step exceeded its timeout: the server is stalled or overloaded; raise timeouts.* if it is only slow",
+	ErrRemoteAlert:          "the server ended the handshake with this alert: see its logs, and what it accepts with tlsbench check host:port",
+	ErrCertUnknownAuthority: "the certificate chain does not lead to a CA you trust: pass --ca FILE (target.ca_file) with the CA that signed it",
+	ErrCertName:             "the certificate is not valid for the server name: set --server-name (target.server_name) to a name in the certificate",
+	ErrCertExpired:          "the certificate is expired or not yet valid: renew it, or check the clocks",
+	ErrCertInvalid:          "the certificate failed verification: see the sample message",
+	ErrNegotiation:          "client and server share no protocol version, cipher suite or group: adjust tls.version and tls.groups to what the server accepts (tlsbench check host:port lists it)",
+	ErrNotTLS:               "the server answered with bytes that are not TLS: is it a plain-text port (HTTP rather than HTTPS)?",
+	ErrReset:                "the server reset the connection: it may be overloaded, crashing, or refusing this client",
+	ErrEOF:                  "the server closed the connection early, without an alert: see its logs",
+	ErrCanceled:             "the run was interrupted",
+	ErrLocalResources:       "the generator ran out of file descriptors or socket buffers: raise ulimit -n, or lower clients.concurrency",
+}
+
+// Hint says what to do about an error of the class.
+func (c ErrorClass) Hint() string {
+	if c < numErrorClasses {
+		return errorClassHints[c]
+	}
+	return errorClassHints[ErrOther]
 }
 
 // Stage is where in a connection an error happened.
@@ -123,6 +150,10 @@ func Classify(err error) ErrorClass {
 	case errors.Is(err, context.Canceled):
 		return ErrCanceled
 	case errors.As(err, &oe) && oe.Op == "remote error":
+		switch oe.Err.Error() {
+		case "tls: protocol version not supported", "tls: handshake failure", "tls: insufficient security level":
+			return ErrNegotiation
+		}
 		return ErrRemoteAlert
 	case errors.As(err, &unk):
 		return ErrCertUnknownAuthority

@@ -117,6 +117,10 @@ type Config struct {
 	// defaults.
 	CurvePreferences []tls.CurveID
 
+	// CipherSuites are the TLS 1.2 cipher suites offered. Nil: Go's
+	// defaults. (TLS 1.3 suites are not configurable in crypto/tls.)
+	CipherSuites []uint16
+
 	// Resume gives each client a session cache, so it offers its most
 	// recent session. False: every handshake is full.
 	Resume bool
@@ -226,6 +230,7 @@ func New(cfg Config) (*Generator, error) {
 			MinVersion:         cfg.Version,
 			MaxVersion:         cfg.Version,
 			CurvePreferences:   cfg.CurvePreferences,
+			CipherSuites:       cfg.CipherSuites,
 		}
 		if cfg.Resume {
 			c.cache = &sessionCache{issuer: -1}

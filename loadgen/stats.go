@@ -267,7 +267,7 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 				name := ErrorClass(c).String()
 				out.Errors[name] += n
 				out.ErrorDetails = append(out.ErrorDetails, results.ErrorDetail{
-					Class: name, Stage: Stage(st).String(), Count: n, Sample: samples[c],
+					Class: name, Stage: Stage(st).String(), Count: n, Sample: samples[c], Hint: ErrorClass(c).Hint(),
 				})
 			}
 		}

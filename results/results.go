@@ -349,6 +349,8 @@ type ErrorDetail struct {
 	Count int64 `json:"count"`
 	// Sample is one error message of the class.
 	Sample string `json:"sample"`
+	// Hint says what to do about it.
+	Hint string `json:"hint"`
 }
 
 // Negotiated counts handshakes with one negotiated parameter set.

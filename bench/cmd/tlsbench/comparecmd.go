@@ -84,6 +84,11 @@ func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 		if len(argsA) == 0 || len(argsB) == 0 {
 			errs = append(errs, errors.New("compare: give result files on both sides of --"))
 		}
+		for _, a := range argsB {
+			if strings.HasPrefix(a, "-") {
+				errs = append(errs, fmt.Errorf("compare: %s after --: flags go before --", a))
+			}
+		}
 	case len(args) == 2:
 		argsA, argsB = args[:1], args[1:]
 	default:

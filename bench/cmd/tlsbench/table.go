@@ -108,6 +108,11 @@ func writeRunSummary(w io.Writer, run *results.Run) {
 			fmt.Fprintf(w, "negotiated (%s): %s\n", p.Name, strings.Join(neg, "; "))
 		}
 	}
+	for _, p := range run.Phases {
+		for _, e := range p.ErrorDetails {
+			fmt.Fprintf(w, "errors (%s): %d %s at %s, e.g. %q\n  what to do: %s\n", p.Name, e.Count, e.Class, e.Stage, e.Sample, e.Hint)
+		}
+	}
 	if run.Partial {
 		fmt.Fprintf(w, "PARTIAL: %s\n", run.PartialReason)
 	}
