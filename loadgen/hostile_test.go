@@ -2,6 +2,7 @@ package loadgen_test
 
 import (
 	"context"
+	"errors"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -110,8 +111,9 @@ func TestHostileServers(t *testing.T) {
 		{"expired certificate", tlsServer(&tls.Config{Certificates: []tls.Certificate{expired}}), expiredPool, tls.VersionTLS13, nil, loadgen.ErrCertExpired, "expired"},
 		{"certificate for another name", tlsServer(&tls.Config{Certificates: []tls.Certificate{otherName}}), otherPool, tls.VersionTLS13, nil, loadgen.ErrCertName, "other.test"},
 		{"certificate from an unknown CA", tlsServer(&tls.Config{Certificates: []tls.Certificate{good}}), strangerPool, tls.VersionTLS13, nil, loadgen.ErrCertUnknownAuthority, "unknown authority"},
-		{"sends an alert (client certificate required)", tlsServer(&tls.Config{Certificates: []tls.Certificate{good}, ClientAuth: tls.RequireAnyClientCert}),
-			goodPool, tls.VersionTLS12, nil, loadgen.ErrRemoteAlert, "bad certificate"},
+		{"sends an alert (no certificate for the name)", tlsServer(&tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return nil, errors.New("no certificate for this name")
+		}}), goodPool, tls.VersionTLS13, nil, loadgen.ErrRemoteAlert, "remote error"},
 		{"version mismatch (server TLS 1.3 only)", tlsServer(&tls.Config{Certificates: []tls.Certificate{good}, MinVersion: tls.VersionTLS13}), goodPool, tls.VersionTLS12, nil, loadgen.ErrNegotiation, "protocol version"},
 		{"cipher-suite mismatch (seed 003)", tlsServer(&tls.Config{Certificates: []tls.Certificate{good}, MaxVersion: tls.VersionTLS12,
 			CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}}), goodPool, tls.VersionTLS12,

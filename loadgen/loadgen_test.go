@@ -274,30 +274,6 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-// TestClassifyRemoteAlert gets a real alert from a server: the client
-// offers only TLS 1.2, the server accepts only TLS 1.3.
-func TestClassifyRemoteAlert(t *testing.T) {
-	t.Parallel()
-	cert, pool := testCert(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go serve(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13})
-	g, err := loadgen.New(config(ln.Addr().String(), pool, tls.VersionTLS12, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := g.Run(context.Background(), loadgen.Phase{Name: "m", Measured: true, Count: 2}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Errors["remote_alert"] != 2 || !strings.Contains(p.ErrorDetails[0].Sample, "protocol version") {
-		t.Errorf("errors %v, details %+v; want 2 remote alerts naming the protocol version", p.Errors, p.ErrorDetails)
-	}
-}
-
 // serveChild runs a TLS server in this process on addr's port, printing its
 // address and the CA in PEM on stdout, until stdin closes.
 func serveChild(addr string) {
