@@ -411,7 +411,9 @@ func (s *set) cpu() Chart {
 	}
 	b.Rows = s.sideBySide([]func(results.Phase) (float64, bool){
 		func(p results.Phase) (float64, bool) { return p.CPUUSPerHandshake.Client, done(p) },
-		func(p results.Phase) (float64, bool) { return p.CPUUSPerHandshake.Server, done(p) && p.CPU.ServerObserved },
+		func(p results.Phase) (float64, bool) {
+			return p.CPUUSPerHandshake.Server, done(p) && p.CPU.ServerObserved
+		},
 	}, func(v float64) string { return fmt.Sprintf("%.0f µs", v) })
 	notes := []string{
 		"Client: the generator process (getrusage). Server: the server processes (/proc/PID/stat, 10 ms ticks); n/a when not observable (remote).",

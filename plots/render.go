@@ -215,7 +215,9 @@ func (t capTicks) Ticks(lo, hi float64) []plot.Tick {
 	return out
 }
 
-func groupColor(i int) color.Color { return groupColors[((i%len(groupColors))+len(groupColors))%len(groupColors)] }
+func groupColor(i int) color.Color {
+	return groupColors[((i%len(groupColors))+len(groupColors))%len(groupColors)]
+}
 
 // wrap breaks s into lines no wider than w.
 func wrap(sty text.Style, s string, w vg.Length) []string {

@@ -101,12 +101,14 @@ type image struct {
 
 type reportDoc struct{ blocks []block }
 
-func (d *reportDoc) h(level int, s string) { d.blocks = append(d.blocks, block{heading: s, level: level}) }
+func (d *reportDoc) h(level int, s string) {
+	d.blocks = append(d.blocks, block{heading: s, level: level})
+}
 func (d *reportDoc) p(format string, a ...any) {
 	d.blocks = append(d.blocks, block{para: fmt.Sprintf(format, a...)})
 }
-func (d *reportDoc) t(t *table)         { d.blocks = append(d.blocks, block{table: t}) }
-func (d *reportDoc) code(s string)      { d.blocks = append(d.blocks, block{code: s}) }
+func (d *reportDoc) t(t *table)          { d.blocks = append(d.blocks, block{table: t}) }
+func (d *reportDoc) code(s string)       { d.blocks = append(d.blocks, block{code: s}) }
 func (d *reportDoc) list(items []string) { d.blocks = append(d.blocks, block{list: items}) }
 
 // buildReport lays out the report of runs. Everything in it comes from the
@@ -151,18 +153,20 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 		})
 	}
 	d.t(st)
-	var servers, machines, tools, clients []string
+	var servers, machines, tools, clients, caches []string
 	for _, r := range runs {
 		addOnce(&servers, fmt.Sprintf("%s (%s)", r.Target.Server, r.Target.Kind))
 		m := r.Machine
 		addOnce(&machines, fmt.Sprintf("%d CPUs (%s), %s/%s, kernel %s, GOMAXPROCS %d", m.CPUs, orDash(m.CPUModel), m.OS, m.Arch, orDash(m.Kernel), m.GOMAXPROCS))
 		addOnce(&tools, fmt.Sprintf("tlsbench %s built with %s", orDash(r.Tool.Version), r.Tool.Go))
-		addOnce(&clients, fmt.Sprintf("after the handshake: %s; %s; session cache: %s", r.Client.AfterHandshake, r.Client.Close, r.Client.SessionCache))
+		addOnce(&clients, fmt.Sprintf("after the handshake: %s (%s)", r.Client.AfterHandshake, r.Client.Close))
+		addOnce(&caches, r.Client.SessionCache)
 	}
 	d.list([]string{
 		"Server: " + strings.Join(servers, "; "),
 		"Machine: " + strings.Join(machines, "; ") + ". Generator and server share it.",
 		"Client: " + strings.Join(clients, "; "),
+		"Client session cache, by resumption mode: " + strings.Join(caches, " / "),
 		"Tool: " + strings.Join(tools, "; "),
 	})
 
@@ -282,7 +286,7 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 		sb.WriteString(c + "\n")
 	}
 	fmt.Fprintf(&sb, "bin/tlsbench report %s -o %s\n", shellJoin(paths), mdName)
-	d.p("The runs came from the command%s below, run from the repository's top directory; the result files it names are the inputs of this page.", plural(len(cmds)))
+	d.p("From the repository's top directory: the tool version, the `tlsbench run` command%s that wrote the result files, and the command that drew this page from them.", plural(len(cmds)))
 	d.code(sb.String())
 	if dirty {
 		d.p("The tool was built from a tree with uncommitted changes (`-dirty`): the checkout above is the nearest commit, not the exact code.")
