@@ -96,6 +96,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	run.Scenario = results.Scenario{Name: sc.Name, File: sc.File, Config: cfgJSON}
 	run.Label, run.Repeat, run.Repeats = sc.Name, 1, 1
 
+	if err := readLimits().check(sc.Clients.Concurrency); err != nil {
+		return nil, err
+	}
 	srv, err := startServers(ctx, sc, opts)
 	if err != nil {
 		return nil, err

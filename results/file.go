@@ -36,7 +36,15 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	// A writer killed mid-write leaves its temporary file behind: remove
+	// those of this path before writing a new one.
+	pattern := "." + filepath.Base(path) + ".tmp-*"
+	if stale, err := filepath.Glob(filepath.Join(dir, pattern)); err == nil {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
