@@ -89,11 +89,6 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 		Machine:       machine(),
 		Warnings:      []results.Warning{},
 	}
-	cfgJSON, err := json.Marshal(sc)
-	if err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	run.Scenario = results.Scenario{Name: sc.Name, File: sc.File, Config: cfgJSON}
 	run.Label, run.Repeat, run.Repeats = sc.Name, 1, 1
 
 	if err := readLimits().check(sc.Clients.Concurrency); err != nil {
@@ -105,6 +100,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	}
 	defer srv.stop()
 	run.Target = srv.target
+	run.Warnings = append(run.Warnings, srv.warnings...)
+	// After the servers start: a user's certificate decides tls.key.
+	cfgJSON, err := json.Marshal(sc)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	run.Scenario = results.Scenario{Name: sc.Name, File: sc.File, Config: cfgJSON}
 	lcfg, err := loadgenConfig(sc, srv)
 	if err != nil {
 		return nil, err
@@ -182,6 +184,8 @@ type servers struct {
 	tb     *testbed.Process
 	target results.Target
 	roots  *x509.CertPool
+	// warnings found while starting the servers.
+	warnings []results.Warning
 }
 
 func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*servers, error) {
@@ -206,13 +210,34 @@ func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*s
 	if dir == "" {
 		dir = "certs"
 	}
-	certs, err := EnsureCerts(dir, sc.TLS.Key)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := loadPool(certs.CAFile)
-	if err != nil {
-		return nil, err
+	var certs CertSet
+	var pool *x509.CertPool
+	var warns []results.Warning
+	name := ServerName
+	if sc.TLS.CertFile != "" {
+		certs = CertSet{CertFile: sc.TLS.CertFile, KeyFile: sc.TLS.KeyFile, CAFile: sc.TLS.CAFile}
+		var err error
+		var key scenarios.KeyType
+		if name, key, warns, err = userCert(certs); err != nil {
+			return nil, err
+		}
+		if sc.TLS.Key != "" && sc.TLS.Key != key {
+			return nil, fmt.Errorf("bench: tls.key is %s but %s holds a %s key", sc.TLS.Key, certs.CertFile, key)
+		}
+		sc.TLS.Key = key
+		if certs.CAFile != "" {
+			if pool, err = loadPool(certs.CAFile); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		var err error
+		if certs, err = EnsureCerts(dir, sc.TLS.Key); err != nil {
+			return nil, err
+		}
+		if pool, err = loadPool(certs.CAFile); err != nil {
+			return nil, err
+		}
 	}
 	argv := opts.TestbedCommand
 	if len(argv) == 0 {
@@ -261,9 +286,10 @@ func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*s
 			Kind:         "embedded",
 			Server:       "tlsbench testbed (Go " + runtime.Version() + " crypto/tls), own process",
 			Addresses:    tb.Addresses,
-			ServerName:   ServerName,
+			ServerName:   name,
 			SessionStore: store,
 		},
+		warnings: warns,
 	}, nil
 }
 

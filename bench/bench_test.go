@@ -267,3 +267,40 @@ func TestRunInterrupted(t *testing.T) {
 		t.Errorf("interrupted phase: %d handshakes in %.1fs, want what was measured up to the stop", m.Handshakes.Completed(), m.WindowS)
 	}
 }
+
+// TestUserCertificate: the testbed serves a user's own chain and key; the
+// key type and server name come from the certificate, and a key that others
+// can read is warned about.
+func TestUserCertificate(t *testing.T) {
+	dir := t.TempDir()
+	set, err := bench.EnsureCerts(dir, scenarios.RSA2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(set.KeyFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc := scenario(t, fmt.Sprintf("tls: {version: \"1.3\", cert_file: %s, key_file: %s, ca_file: %s}\nresumption: tickets\n%s",
+		set.CertFile, set.KeyFile, set.CAFile, phases))
+	run, err := bench.Run(context.Background(), sc, options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := run.Phases[1]; m.Handshakes.Failed != 0 || m.Handshakes.Resumed < m.Handshakes.Completed()*99/100 {
+		t.Errorf("handshakes %+v, errors %v", m.Handshakes, m.Errors)
+	}
+	var cfg struct {
+		TLS struct{ Key string } `json:"tls"`
+	}
+	json.Unmarshal(run.Scenario.Config, &cfg)
+	if cfg.TLS.Key != "rsa-2048" || run.Target.ServerName != bench.ServerName {
+		t.Errorf("key %q, server name %q; want rsa-2048 and %s from the certificate", cfg.TLS.Key, run.Target.ServerName, bench.ServerName)
+	}
+	var warned bool
+	for _, w := range run.Warnings {
+		warned = warned || (w.Code == "private_key_readable" && strings.Contains(w.Message, "chmod 600 "+set.KeyFile))
+	}
+	if !warned {
+		t.Errorf("no private_key_readable warning: %+v", run.Warnings)
+	}
+}

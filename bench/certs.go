@@ -2,6 +2,7 @@ package bench
 
 import (
 	"crypto"
+	"crypto/tls"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
 
@@ -180,4 +182,45 @@ func writeFile(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// userCert checks a user's own certificate and key for the testbed: it
+// returns the name to send and verify (the leaf's first DNS name, else its
+// common name), the key type, and a warning when others can read the key.
+func userCert(set CertSet) (string, scenarios.KeyType, []results.Warning, error) {
+	pair, err := tls.LoadX509KeyPair(set.CertFile, set.KeyFile)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("bench: tls.cert_file/key_file: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return "", "", nil, fmt.Errorf("bench: %s: %w", set.CertFile, err)
+	}
+	var key scenarios.KeyType
+	switch k := leaf.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() != 2048 {
+			return "", "", nil, fmt.Errorf("bench: %s: an RSA-%d key; tlsbench knows rsa-2048, ecdsa-p256 and ed25519", set.CertFile, k.N.BitLen())
+		}
+		key = scenarios.RSA2048
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return "", "", nil, fmt.Errorf("bench: %s: an ECDSA %s key; tlsbench knows rsa-2048, ecdsa-p256 and ed25519", set.CertFile, k.Curve.Params().Name)
+		}
+		key = scenarios.ECDSAP256
+	case ed25519.PublicKey:
+		key = scenarios.Ed25519
+	default:
+		return "", "", nil, fmt.Errorf("bench: %s: unsupported key type %T", set.CertFile, k)
+	}
+	name := leaf.Subject.CommonName
+	if len(leaf.DNSNames) > 0 {
+		name = leaf.DNSNames[0]
+	}
+	var warns []results.Warning
+	if st, err := os.Stat(set.KeyFile); err == nil && st.Mode().Perm()&0o077 != 0 {
+		warns = append(warns, results.Warning{Code: "private_key_readable",
+			Message: fmt.Sprintf("the private key %s can be read by other users (mode %#o): chmod 600 %s", set.KeyFile, st.Mode().Perm(), set.KeyFile)})
+	}
+	return name, key, warns, nil
 }

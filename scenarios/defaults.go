@@ -42,8 +42,8 @@ func (s *Scenario) Defaults() {
 	if s.TLS.Version == "" {
 		s.TLS.Version = TLS13
 	}
-	if s.TLS.Key == "" {
-		s.TLS.Key = ECDSAP256
+	if s.TLS.Key == "" && s.TLS.CertFile == "" {
+		s.TLS.Key = ECDSAP256 // with a cert_file, the key comes from it
 	}
 	s.applyPreset()
 	if s.Resumption == "" {

@@ -91,6 +91,18 @@ type TLS struct {
 	// p521. Empty means Go's default list. With TLS 1.2 and an ECDSA
 	// certificate, the certificate's curve must be among the groups.
 	Groups []Group `yaml:"groups" json:"groups,omitempty"`
+
+	// CertFile and KeyFile are your own certificate chain (PEM, leaf
+	// first) and private key for the embedded testbed to serve instead of
+	// a throwaway one, so that your chain's size and key are measured.
+	// Key is then taken from the certificate, and the server name from
+	// its first DNS name. A key file that others can read is warned
+	// about.
+	CertFile string `yaml:"cert_file" json:"cert_file,omitempty"`
+	KeyFile  string `yaml:"key_file" json:"key_file,omitempty"`
+
+	// CAFile verifies CertFile's chain (PEM). Empty: the system roots.
+	CAFile string `yaml:"ca_file" json:"ca_file,omitempty"`
 }
 
 // Clients is the simulated client population.

@@ -57,6 +57,9 @@ func (s *Scenario) Validate() error {
 	if s.Resumption == ResumeCache && s.Topology.SessionCache == Off {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
 	}
+	if s.TLS.CertFile != "" && !s.Target.Embedded() {
+		v.add("tls.cert_file", "cert_file is served by the embedded testbed; the target is remote")
+	}
 	for i, f := range s.Faults {
 		path := fmt.Sprintf("faults[%d]", i)
 		enum(v, path+".action", "fault action", f.Action, faultActions)
@@ -97,7 +100,12 @@ func enum[T ~string](v *validator, path, what string, val T, allowed []T) bool {
 
 func (v *validator) tls(t TLS) {
 	enum(v, "tls.version", "TLS version", t.Version, versions)
-	enum(v, "tls.key", "key type", t.Key, keyTypes)
+	if t.Key != "" || t.CertFile == "" {
+		enum(v, "tls.key", "key type", t.Key, keyTypes)
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		v.add("tls.cert_file", "cert_file and key_file go together")
+	}
 	first := make(map[Group]int, len(t.Groups))
 	for i, g := range t.Groups {
 		path := fmt.Sprintf("tls.groups[%d]", i)

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
 	"flag"
 	"os"
 	"path/filepath"
@@ -96,7 +99,8 @@ func TestBadInput(t *testing.T) {
 
 func TestRunWritesResult(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "-o", out, "--cert-dir", filepath.Join(t.TempDir(), "certs"),
+	certs := filepath.Join(t.TempDir(), "certs")
+	code, stdout, stderr := runCLI(t, "run", "-o", out, "--cert-dir", certs,
 		"testdata/good-short.yaml", "testdata/good-short.yaml")
 	if code != exitOK {
 		t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
@@ -115,6 +119,30 @@ func TestRunWritesResult(t *testing.T) {
 		}
 		if run.Phases[1].Handshakes.Resumed == 0 {
 			t.Errorf("%s: no resumed handshakes", f)
+		}
+	}
+	// No output of the run holds the private key, in any encoding.
+	key, err := os.ReadFile(filepath.Join(certs, "ecdsa-p256", "leaf.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(key)
+	secrets := []string{base64.StdEncoding.EncodeToString(block.Bytes), hex.EncodeToString(block.Bytes)}
+	for line := range strings.Lines(string(key)) {
+		if line = strings.TrimSpace(line); !strings.HasPrefix(line, "-----") && len(line) > 16 {
+			secrets = append(secrets, line)
+		}
+	}
+	outputs := map[string]string{"stdout": stdout, "stderr": stderr}
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		outputs[f] = string(data)
+	}
+	for name, text := range outputs {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s contains private key material (%.16s...)", name, s)
+			}
 		}
 	}
 	for _, want := range []string{"== all runs, measured phases", "resumed/offered", "CPU µs/hs client/server", "negotiated (measure): TLS 1.3"} {
