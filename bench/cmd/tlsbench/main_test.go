@@ -14,6 +14,7 @@ import (
 
 	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -149,5 +150,24 @@ func TestRunWritesResult(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// TestAnnounceTargets: a scenario aimed at another machine is named before
+// anything runs; loopback targets and the testbed are not. (No load is
+// sent: only the announcement is tested.)
+func TestAnnounceTargets(t *testing.T) {
+	t.Parallel()
+	scs := []*scenarios.Scenario{
+		{Name: "remote", Target: scenarios.Target{Address: "192.0.2.10:443", ServerName: "www.example.com"}},
+		{Name: "loopback", Target: scenarios.Target{Address: "127.0.0.1:8443"}},
+		{Name: "v6-loopback", Target: scenarios.Target{Address: "[::1]:8443"}},
+		{Name: "embedded"},
+	}
+	var buf bytes.Buffer
+	announceTargets(&buf, scs)
+	want := "tlsbench: remote sends load to 192.0.2.10:443 (server name \"www.example.com\"), not to this machine\n"
+	if buf.String() != want {
+		t.Errorf("announcement = %q, want %q", buf.String(), want)
 	}
 }

@@ -126,12 +126,7 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	if err != nil {
 		return err
 	}
-	for _, sc := range scs {
-		if !sc.Target.Embedded() && !bench.IsLoopback(sc.Target.Address) {
-			fmt.Fprintf(stderr, "tlsbench: %s sends load to %s (server name %q), not to this machine\n",
-				sc.Name, sc.Target.Address, sc.Target.ServerName)
-		}
-	}
+	announceTargets(stderr, scs)
 	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
 	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace}
 	var runs []*results.Run
@@ -180,6 +175,17 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		d.list(stdout)
 	}
 	return nil
+}
+
+// announceTargets says, before anything starts, which scenarios send load
+// to another machine than this one.
+func announceTargets(stderr io.Writer, scs []*scenarios.Scenario) {
+	for _, sc := range scs {
+		if !sc.Target.Embedded() && !bench.IsLoopback(sc.Target.Address) {
+			fmt.Fprintf(stderr, "tlsbench: %s sends load to %s (server name %q), not to this machine\n",
+				sc.Name, sc.Target.Address, sc.Target.ServerName)
+		}
+	}
 }
 
 func describe(sc *scenarios.Scenario) string {
