@@ -9,6 +9,7 @@ LDFLAGS := -X main.version=$(VERSION)
 BENCH_SCENARIOS ?= $(sort $(wildcard scenarios/core-*.yaml)) $(sort $(wildcard scenarios/topology-*.yaml)) scenarios/aws-clb.yaml scenarios/aws-alb.yaml scenarios/aws-nlb.yaml
 BENCH_FLAGS     ?=
 RESULTS         ?= results/runs
+PLOTS           ?= plots/out
 
 .PHONY: all build certs bench test vet perf clean
 
@@ -22,9 +23,9 @@ build:
 certs: build
 	$(BIN) certs --dir certs
 
-## bench: run the default scenario set against the embedded testbed and print the comparison table
+## bench: run the default scenario set against the embedded testbed, print the comparison table, draw the charts into plots/out/ and list them
 bench: build certs
-	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs $(BENCH_SCENARIOS)
+	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS)
 
 ## test: vet and the whole test suite (what .ci/run calls)
 test: vet

@@ -126,6 +126,14 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	if lcfg.Resume {
 		run.Client.SessionCache = "one session per client (its most recent), keyed by server name"
 	}
+	switch {
+	case lcfg.InsecureSkipVerify:
+		run.Client.Verify = "none: certificate verification skipped (target.insecure_skip_verify)"
+	case lcfg.CacheVerifiedChains:
+		run.Client.Verify = "cached: each distinct chain verified fully once (roots, name, validity), then matched byte for byte until it expires; the handshake signature is checked on every connection"
+	default:
+		run.Client.Verify = "full: the chain is verified on every full handshake"
+	}
 
 	var runErr error
 	var unobservable bool // the servers' counters could not be read
@@ -450,18 +458,19 @@ func loadPool(file string) (*x509.CertPool, error) {
 // loadgenConfig resolves a scenario into the generator's configuration.
 func loadgenConfig(sc *scenarios.Scenario, srv *servers) (loadgen.Config, error) {
 	cfg := loadgen.Config{
-		Targets:            srv.target.Addresses,
-		ServerName:         srv.target.ServerName,
-		RootCAs:            srv.roots,
-		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
-		Resume:             sc.Resumption != scenarios.ResumeNone,
-		Clients:            sc.Clients.Count,
-		Concurrency:        sc.Clients.Concurrency,
-		ConnectTimeout:     time.Duration(sc.Timeouts.Connect),
-		HandshakeTimeout:   time.Duration(sc.Timeouts.Handshake),
-		IOTimeout:          time.Duration(sc.Timeouts.IO),
-		ThinkTime:          time.Duration(sc.Clients.ThinkTime),
-		ThinkExponential:   sc.Clients.Think == scenarios.ThinkExponential,
+		Targets:             srv.target.Addresses,
+		ServerName:          srv.target.ServerName,
+		RootCAs:             srv.roots,
+		InsecureSkipVerify:  sc.Target.InsecureSkipVerify,
+		CacheVerifiedChains: sc.TLS.Verify != scenarios.VerifyFull,
+		Resume:              sc.Resumption != scenarios.ResumeNone,
+		Clients:             sc.Clients.Count,
+		Concurrency:         sc.Clients.Concurrency,
+		ConnectTimeout:      time.Duration(sc.Timeouts.Connect),
+		HandshakeTimeout:    time.Duration(sc.Timeouts.Handshake),
+		IOTimeout:           time.Duration(sc.Timeouts.IO),
+		ThinkTime:           time.Duration(sc.Clients.ThinkTime),
+		ThinkExponential:    sc.Clients.Think == scenarios.ThinkExponential,
 	}
 	switch sc.TLS.Version {
 	case scenarios.TLS12:

@@ -22,7 +22,7 @@ var deps = map[string][]string{
 	"results":            {"stdlib", "hdrhistogram"},
 	"scenarios":          {"stdlib", "yaml"},
 	"bench/testbed":      {"stdlib"},
-	"loadgen":            {"results"},
+	"loadgen":            {"results", "utls"},
 	"plots":              {"results", "gonum"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed"},
 	"bench/cmd/tlsbench": {"bench", "plots", "results", "progressbar", "cli"},
@@ -35,6 +35,7 @@ var externals = map[string]string{
 	"gonum":        "gonum.org/v1/plot",
 	"progressbar":  "github.com/schollz/progressbar/v3",
 	"cli":          "github.com/spf13/cobra",
+	"utls":         "github.com/refraction-networking/utls",
 }
 
 // allowed returns every name pkg may import, transitively.

@@ -17,6 +17,7 @@ type client struct {
 	cache   *sessionCache // nil when the client keeps no sessions
 	next    int           // its next node under RoundRobin
 	readyAt time.Time     // when its think time ends
+	ids     *idState      // the session-ID engine's state (Config.SessionIDs)
 }
 
 // sessionCache holds a client's most recent session, whatever the key: all
@@ -190,6 +191,10 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		w.cc.Conn = nil
 	}()
 	raw.SetDeadline(established.Add(cfg.HandshakeTimeout))
+	if cfg.SessionIDs {
+		w.connectIDs(run, c, o, established)
+		return
+	}
 	tc := tls.Client(&w.cc, c.tls)
 	err = tc.HandshakeContext(run.hard)
 	o.handshake = time.Since(established)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"strings"
@@ -120,30 +121,33 @@ func TestHostileServers(t *testing.T) {
 			[]uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, loadgen.ErrNegotiation, "handshake failure"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			addr := listen(t, tt.handle)
-			cfg := loadgen.Config{
-				Targets: []string{addr}, ServerName: "tlsbench.test", RootCAs: tt.pool,
-				Version: tt.version, CipherSuites: tt.suites, Clients: 1, Concurrency: 1,
-				ConnectTimeout: time.Second, HandshakeTimeout: 300 * time.Millisecond, IOTimeout: time.Second,
-			}
-			g, err := loadgen.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			p, err := g.Run(ctx, loadgen.Phase{Name: "m", Measured: true, Count: 2}, nil)
-			if err != nil {
-				t.Fatalf("Run: %v (the timeout did not end it)", err)
-			}
-			if got := p.Errors[tt.want.String()]; got != 2 || p.Handshakes.Failed != 2 {
-				t.Fatalf("errors %v, failed %d; want 2 of class %s", p.Errors, p.Handshakes.Failed, tt.want)
-			}
-			d := p.ErrorDetails[0]
-			if d.Stage != "handshake" || !strings.Contains(d.Sample, tt.sample) || d.Hint != tt.want.Hint() || d.Hint == "" {
-				t.Errorf("detail %+v, want stage handshake, a sample containing %q and the class's hint", d, tt.sample)
-			}
-		})
+		for _, cache := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/cache=%v", tt.name, cache), func(t *testing.T) {
+				addr := listen(t, tt.handle)
+				cfg := loadgen.Config{
+					CacheVerifiedChains: cache,
+					Targets:             []string{addr}, ServerName: "tlsbench.test", RootCAs: tt.pool,
+					Version: tt.version, CipherSuites: tt.suites, Clients: 1, Concurrency: 1,
+					ConnectTimeout: time.Second, HandshakeTimeout: 300 * time.Millisecond, IOTimeout: time.Second,
+				}
+				g, err := loadgen.New(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				p, err := g.Run(ctx, loadgen.Phase{Name: "m", Measured: true, Count: 2}, nil)
+				if err != nil {
+					t.Fatalf("Run: %v (the timeout did not end it)", err)
+				}
+				if got := p.Errors[tt.want.String()]; got != 2 || p.Handshakes.Failed != 2 {
+					t.Fatalf("errors %v, failed %d; want 2 of class %s", p.Errors, p.Handshakes.Failed, tt.want)
+				}
+				d := p.ErrorDetails[0]
+				if d.Stage != "handshake" || !strings.Contains(d.Sample, tt.sample) || d.Hint != tt.want.Hint() || d.Hint == "" {
+					t.Errorf("detail %+v, want stage handshake, a sample containing %q and the class's hint", d, tt.sample)
+				}
+			})
+		}
 	}
 }

@@ -109,6 +109,13 @@ type Config struct {
 	// the user asked for it.
 	InsecureSkipVerify bool
 
+	// CacheVerifiedChains verifies each distinct certificate chain fully
+	// once and then accepts the same chain, byte for byte, until it
+	// expires, as browsers' verifiers do; the handshake signature is still
+	// checked on every connection. False: crypto/tls verifies the chain on
+	// every full handshake. Ignored with InsecureSkipVerify.
+	CacheVerifiedChains bool
+
 	// Version is the one TLS version offered (tls.VersionTLS12 or
 	// tls.VersionTLS13).
 	Version uint16
@@ -124,6 +131,13 @@ type Config struct {
 	// Resume gives each client a session cache, so it offers its most
 	// recent session. False: every handshake is full.
 	Resume bool
+
+	// SessionIDs runs TLS 1.2 handshakes on the session-ID engine (uTLS;
+	// see sessionid.go): each client offers the session ID the server
+	// assigned in its last full handshake, and no ticket. It needs Version
+	// TLS 1.2; Resume is implied. False: crypto/tls, with tickets when
+	// Resume is set.
+	SessionIDs bool
 
 	// AfterHandshake is what a client does once the handshake completes.
 	AfterHandshake Action
@@ -221,6 +235,10 @@ func New(cfg Config) (*Generator, error) {
 		cfg.Grace = 2 * time.Second
 	}
 	g := &Generator{cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
+	var verify func(tls.ConnectionState) error
+	if cfg.CacheVerifiedChains && !cfg.InsecureSkipVerify {
+		verify = newChainCache(cfg.RootCAs, cfg.ServerName).verify
+	}
 	for i := range g.clients {
 		c := &client{id: i, next: i % len(cfg.Targets)}
 		c.tls = &tls.Config{
@@ -231,6 +249,12 @@ func New(cfg Config) (*Generator, error) {
 			MaxVersion:         cfg.Version,
 			CurvePreferences:   cfg.CurvePreferences,
 			CipherSuites:       cfg.CipherSuites,
+		}
+		if verify != nil {
+			// The chain is verified by the cache instead; crypto/tls
+			// still checks the handshake signature.
+			c.tls.InsecureSkipVerify = true
+			c.tls.VerifyConnection = verify
 		}
 		if cfg.Resume {
 			c.cache = &sessionCache{issuer: -1}
@@ -245,9 +269,11 @@ func New(cfg Config) (*Generator, error) {
 	g.workers = make([]*worker, cfg.Concurrency)
 	for w := range g.workers {
 		wk := &worker{
-			g:      g,
-			rng:    rand.New(rand.NewPCG(seed, uint64(w))),
-			dialer: net.Dialer{Timeout: cfg.ConnectTimeout},
+			g:   g,
+			rng: rand.New(rand.NewPCG(seed, uint64(w))),
+			// No TCP keep-alive: a benchmark connection lives for one
+			// handshake, and enabling it costs four setsockopt calls.
+			dialer: net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1},
 			buf:    make([]byte, 16<<10),
 			stats:  newStats(len(cfg.Targets)),
 			iv:     workerInterval{hist: newIntervalHistogram()},
@@ -273,6 +299,9 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.Version != tls.VersionTLS12 && cfg.Version != tls.VersionTLS13 {
 		errs = append(errs, fmt.Errorf("version must be TLS 1.2 or 1.3, got %#x", cfg.Version))
+	}
+	if cfg.SessionIDs && cfg.Version != tls.VersionTLS12 {
+		errs = append(errs, errors.New("session IDs need TLS 1.2"))
 	}
 	if cfg.AfterHandshake == HTTP && len(cfg.HTTPRequest) == 0 {
 		errs = append(errs, errors.New("the http action needs an HTTPRequest"))

@@ -69,7 +69,9 @@ func Build(runs []*results.Run) ([]Chart, error) {
 		}
 	}
 	for i := range charts {
-		charts[i].Notes = append(charts[i].Notes, s.skipped...)
+		for _, why := range s.skipped {
+			charts[i].Notes = append(charts[i].Notes, "not shown: "+why)
+		}
 	}
 	return charts, nil
 }
@@ -88,7 +90,7 @@ func newSet(runs []*results.Run) (*set, error) {
 			if r.Partial {
 				why += " (partial: " + r.PartialReason + ")"
 			}
-			s.skipped = append(s.skipped, fmt.Sprintf("not shown: %s, repeat %d: %s", label, max(r.Repeat, 1), why))
+			s.skipped = append(s.skipped, fmt.Sprintf("%s, repeat %d: %s", label, max(r.Repeat, 1), why))
 			continue
 		}
 		e := byLabel[label]
@@ -102,7 +104,7 @@ func newSet(runs []*results.Run) (*set, error) {
 		e.warned = e.warned || len(measuredWarnings(r)) > 0 || r.Partial
 	}
 	if len(s.entries) == 0 {
-		return nil, fmt.Errorf("plots: no run has a measured phase: %s", strings.Join(s.skipped, "; "))
+		return nil, fmt.Errorf("plots: nothing to draw: %s", strings.Join(s.skipped, "; "))
 	}
 	for _, e := range s.entries {
 		var ps []results.Phase

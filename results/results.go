@@ -139,6 +139,9 @@ type Client struct {
 	// SessionCache describes the client's session cache ("one session per
 	// client, keyed by server name" or "none").
 	SessionCache string `json:"session_cache"`
+	// Verify describes how certificate chains were verified (full, or
+	// cached: each distinct chain verified once, then matched).
+	Verify string `json:"verify"`
 	// Clients and Concurrency are the population and the number of
 	// connections in flight.
 	Clients     int `json:"clients"`

@@ -28,12 +28,14 @@ const (
 //
 // The defaults: Name is the base name of File without its extension (when
 // File is set); TLS 1.3 with an ecdsa-p256 key and Go's default groups;
-// resumption none; after_handshake read-eof; 64 clients of which 16 (or
-// all, if there are fewer) connect at once; a 2s warm-up phase that is not
-// recorded followed by a 10s measured phase; target.server_name is the host
-// part of target.address; one testbed node with round-robin balance and
-// per-node ticket keys and session cache; timeouts of 5s to connect, 10s
-// for the handshake and 10s for what follows it.
+// resumption none; server embedded; after_handshake read-eof (http for
+// haproxy and openssl nodes, which answer only a request); 64 clients of
+// which 16 (or all, if there are fewer) connect at once; a 2s warm-up phase
+// that is not recorded followed by a 10s measured phase;
+// target.server_name is the host part of target.address; one node with
+// round-robin balance applied by the generator and per-node ticket keys
+// and session cache; timeouts of 5s to connect, 10s for the handshake and
+// 10s for what follows it.
 func (s *Scenario) Defaults() {
 	if s.Name == "" && s.File != "" {
 		base := filepath.Base(s.File)
@@ -42,8 +44,14 @@ func (s *Scenario) Defaults() {
 	if s.TLS.Version == "" {
 		s.TLS.Version = TLS13
 	}
+	if s.TLS.Verify == "" {
+		s.TLS.Verify = VerifyCached
+	}
 	if s.TLS.Key == "" && s.TLS.CertFile == "" {
 		s.TLS.Key = ECDSAP256 // with a cert_file, the key comes from it
+	}
+	if s.Server == "" {
+		s.Server = ServerEmbedded
 	}
 	s.applyPreset()
 	if s.Resumption == "" {
@@ -51,6 +59,9 @@ func (s *Scenario) Defaults() {
 	}
 	if s.AfterHandshake == "" {
 		s.AfterHandshake = ReadEOF
+		if s.Server == ServerHAProxy || s.Server == ServerOpenSSL {
+			s.AfterHandshake = HTTP
+		}
 	}
 	if s.Clients.Count == 0 {
 		s.Clients.Count = defaultCount
@@ -80,6 +91,9 @@ func (s *Scenario) Defaults() {
 	}
 	if s.Topology.Nodes == 0 {
 		s.Topology.Nodes = defaultNodes
+	}
+	if s.Topology.Balancer == "" {
+		s.Topology.Balancer = BalancerGenerator
 	}
 	if s.Topology.Balance == "" {
 		s.Topology.Balance = RoundRobin
@@ -118,11 +132,16 @@ func presetTopology(p Preset) (Topology, Resumption, bool) {
 }
 
 // applyPreset fills the topology fields and the resumption mode left unset
-// from the preset. Fields set in the file win.
+// from the preset. Fields set in the file win. On real servers the CLB's
+// per-node session cache is OpenSSL's own: reached by session ID with
+// TLS 1.2 (resumption ids), by stateful tickets with TLS 1.3 (cache).
 func (s *Scenario) applyPreset() {
 	t, r, ok := presetTopology(s.Topology.Preset)
 	if !ok {
 		return
+	}
+	if r == ResumeCache && s.Server.Real() && s.TLS.Version == TLS12 {
+		r = ResumeIDs
 	}
 	if s.Resumption == "" {
 		s.Resumption = r

@@ -124,12 +124,12 @@ func TestLoadGood(t *testing.T) {
 		{"nulls", func(s *scenarios.Scenario) {}},
 		{"flow", func(s *scenarios.Scenario) {
 			s.Name = "flow"
-			s.TLS = scenarios.TLS{Version: scenarios.TLS12, Key: scenarios.RSA2048, Groups: []scenarios.Group{scenarios.P256, scenarios.X25519}}
+			s.TLS = scenarios.TLS{Version: scenarios.TLS12, Key: scenarios.RSA2048, Groups: []scenarios.Group{scenarios.P256, scenarios.X25519}, Verify: scenarios.VerifyCached}
 			s.Resumption = scenarios.ResumeTickets
 			s.AfterHandshake = scenarios.Close
 			s.Clients = scenarios.Clients{Count: 1000, Concurrency: 100, Think: scenarios.ThinkConstant}
 			s.Phases = []scenarios.Phase{{Name: "all", Count: 5000}}
-			s.Topology = scenarios.Topology{Nodes: 4, Balance: scenarios.Sticky, TicketKeys: scenarios.Shared, SessionCache: scenarios.Shared}
+			s.Topology = scenarios.Topology{Nodes: 4, Balancer: scenarios.BalancerGenerator, Balance: scenarios.Sticky, TicketKeys: scenarios.Shared, SessionCache: scenarios.Shared}
 		}},
 		{"anchors", func(s *scenarios.Scenario) {
 			s.Name = "anchors"
@@ -146,7 +146,7 @@ func TestLoadGood(t *testing.T) {
 			s.Timeouts.Handshake = dur("3s")
 		}},
 		{"remote", func(s *scenarios.Scenario) {
-			s.TLS = scenarios.TLS{Version: scenarios.TLS13, Key: scenarios.Ed25519, Groups: []scenarios.Group{scenarios.X25519MLKEM768, scenarios.X25519}}
+			s.TLS = scenarios.TLS{Version: scenarios.TLS13, Key: scenarios.Ed25519, Groups: []scenarios.Group{scenarios.X25519MLKEM768, scenarios.X25519}, Verify: scenarios.VerifyCached}
 			s.AfterHandshake = scenarios.Ticket
 			s.Target = scenarios.Target{Address: "[::1]:8443", ServerName: "::1", CAFile: "testdata/ca.pem"}
 			s.Phases = []scenarios.Phase{{Name: "phase0", Duration: dur("1s")}, {Name: "phase1", Count: 10}}
@@ -351,6 +351,64 @@ func TestValidate(t *testing.T) {
 			s.Resumption = scenarios.ResumeCache
 			s.Topology.SessionCache = scenarios.Off
 		}, []string{"topology.session_cache: resumption cache needs a session cache (per-node or shared), got off"}},
+		{"ids on the testbed", func(s *scenarios.Scenario) {
+			s.Resumption = scenarios.ResumeIDs
+		}, []string{
+			"resumption: resumption ids offers a TLS 1.2 session ID; TLS 1.3 has none (use tickets, or tls.version 1.2)",
+			"resumption: resumption ids needs an OpenSSL-class server (server nginx, haproxy or openssl, or a target): Go's crypto/tls server never resumes by session ID",
+		}},
+		{"ids on nginx", func(s *scenarios.Scenario) {
+			s.Server = scenarios.ServerNginx
+			s.TLS.Version = scenarios.TLS12
+			s.Resumption = scenarios.ResumeIDs
+		}, nil},
+		{"ids remote", func(s *scenarios.Scenario) {
+			s.Target.Address = "127.0.0.1:8443"
+			s.TLS.Version = scenarios.TLS12
+			s.Resumption = scenarios.ResumeIDs
+		}, nil},
+		{"ids without a cache", func(s *scenarios.Scenario) {
+			s.Server = scenarios.ServerNginx
+			s.TLS.Version = scenarios.TLS12
+			s.Resumption = scenarios.ResumeIDs
+			s.Topology.SessionCache = scenarios.Off
+			s.AfterHandshake = scenarios.Ticket
+		}, []string{
+			"topology.session_cache: resumption ids needs the servers' session cache, got off",
+			"after_handshake: after_handshake ticket waits for a session ticket, which resumption ids never asks for",
+		}},
+		{"server and target", func(s *scenarios.Scenario) {
+			s.Server = scenarios.ServerNginx
+			s.Target.Address = "127.0.0.1:8443"
+			s.Topology.Balancer = scenarios.BalancerHAProxy
+		}, []string{
+			"server: server nginx is started by tlsbench on loopback, but target.address names a server it does not start: set one or the other",
+			"topology.balancer: balancer haproxy stands in front of nodes tlsbench starts; it does not apply to a target",
+		}},
+		{"real server limits", func(s *scenarios.Scenario) {
+			s.Server = scenarios.ServerOpenSSL
+			s.TLS.Version = scenarios.TLS12
+			s.Resumption = scenarios.ResumeCache
+			s.Topology.SessionCache = scenarios.Shared
+			s.Topology.TicketKeys = scenarios.Shared
+			s.Topology.SessionLifetime = dur("1m")
+			s.Topology.RotateKeysEvery = dur("1s")
+		}, []string{
+			"resumption: with a real server and TLS 1.2 the server's session cache is reached by session ID, which Go's client cannot offer: use resumption ids",
+			"topology.session_cache: each openssl node is a process of its own and keeps its session cache to itself: per-node or off (shared ticket keys share resumption across nodes)",
+			"topology.ticket_keys: openssl s_server cannot be given a ticket key (each node makes its own): per-node or off; nginx and haproxy can share one",
+			"topology.session_lifetime: openssl s_server has no setting for the session lifetime",
+			"topology.rotate_keys_every: key rotation is modelled by the embedded testbed only",
+			"after_handshake: openssl nodes answer only an HTTP request: use after_handshake http (or ticket, close)",
+		}},
+		{"balance and balancer", func(s *scenarios.Scenario) { s.Topology.Balance = scenarios.Source },
+			[]string{"topology.balance: balance source hashes the client's address, which only balancer haproxy does"}},
+		{"sticky haproxy", func(s *scenarios.Scenario) {
+			s.Topology.Balancer = scenarios.BalancerHAProxy
+			s.Topology.Balance = scenarios.Sticky
+		}, []string{"topology.balance: HAProxy has no sticky policy of tlsbench's kind (client i to node i); use source (a hash of the client address)"}},
+		{"unknown server", func(s *scenarios.Scenario) { s.Server = "apache" },
+			[]string{`server: unknown server "apache" (want embedded, nginx, haproxy or openssl)`}},
 		{"think", func(s *scenarios.Scenario) {
 			s.Clients.Think = "gaussian"
 			s.Clients.ThinkTime = dur("2h")
@@ -430,12 +488,16 @@ func TestPresets(t *testing.T) {
 		want scenarios.Topology
 		res  scenarios.Resumption
 	}{
-		{"topology: {preset: single}", scenarios.Topology{Preset: "single", Nodes: 1, Balance: "round-robin", TicketKeys: "per-node", SessionCache: "per-node"}, "tickets"},
-		{"topology: {preset: aws-clb}", scenarios.Topology{Preset: "aws-clb", Nodes: 3, Balance: "random", TicketKeys: "off", SessionCache: "per-node"}, "cache"},
-		{"topology: {preset: aws-alb}", scenarios.Topology{Preset: "aws-alb", Nodes: 3, Balance: "random", TicketKeys: "per-node", SessionCache: "per-node"}, "tickets"},
-		{"topology: {preset: aws-nlb}", scenarios.Topology{Preset: "aws-nlb", Nodes: 3, Balance: "random", TicketKeys: "shared", SessionCache: "off"}, "tickets"},
+		{"topology: {preset: single}", scenarios.Topology{Preset: "single", Nodes: 1, Balancer: "generator", Balance: "round-robin", TicketKeys: "per-node", SessionCache: "per-node"}, "tickets"},
+		{"topology: {preset: aws-clb}", scenarios.Topology{Preset: "aws-clb", Nodes: 3, Balancer: "generator", Balance: "random", TicketKeys: "off", SessionCache: "per-node"}, "cache"},
+		{"topology: {preset: aws-alb}", scenarios.Topology{Preset: "aws-alb", Nodes: 3, Balancer: "generator", Balance: "random", TicketKeys: "per-node", SessionCache: "per-node"}, "tickets"},
+		{"topology: {preset: aws-nlb}", scenarios.Topology{Preset: "aws-nlb", Nodes: 3, Balancer: "generator", Balance: "random", TicketKeys: "shared", SessionCache: "off"}, "tickets"},
+		// On real servers the CLB's session cache is reached by session ID
+		// with TLS 1.2, by stateful tickets with TLS 1.3.
+		{"server: nginx\ntls: {version: \"1.2\"}\ntopology: {preset: aws-clb}", scenarios.Topology{Preset: "aws-clb", Nodes: 3, Balancer: "generator", Balance: "random", TicketKeys: "off", SessionCache: "per-node"}, "ids"},
+		{"server: nginx\ntopology: {preset: aws-clb}", scenarios.Topology{Preset: "aws-clb", Nodes: 3, Balancer: "generator", Balance: "random", TicketKeys: "off", SessionCache: "per-node"}, "cache"},
 		// Fields set in the file win over the preset.
-		{"resumption: none\ntopology: {preset: aws-nlb, nodes: 5, balance: sticky}", scenarios.Topology{Preset: "aws-nlb", Nodes: 5, Balance: "sticky", TicketKeys: "shared", SessionCache: "off"}, "none"},
+		{"resumption: none\ntopology: {preset: aws-nlb, nodes: 5, balance: sticky}", scenarios.Topology{Preset: "aws-nlb", Nodes: 5, Balancer: "generator", Balance: "sticky", TicketKeys: "shared", SessionCache: "off"}, "none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.yaml, func(t *testing.T) {

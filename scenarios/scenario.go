@@ -12,8 +12,10 @@
 //
 // Beside the code, this directory holds the default scenario set as YAML
 // files (core-*.yaml, one per TLS version, key type, key exchange and
-// resumption mode) and example-remote.yaml, a commented example for
-// measuring a server of your own.
+// resumption mode), the topology scenarios (topology-*.yaml, aws-*.yaml),
+// their variants on real servers (nginx-*.yaml, haproxy-*.yaml), and
+// example-remote.yaml, a commented example for measuring a server of your
+// own.
 package scenarios
 
 import (
@@ -52,12 +54,19 @@ type Scenario struct {
 	// warm-up that is not recorded, then a 10 s measured phase.
 	Phases []Phase `yaml:"phases" json:"phases"`
 
-	// Target is where the load goes. Its zero value means the embedded
-	// testbed, which bench starts on loopback.
+	// Target is where the load goes. Its zero value means servers that
+	// bench starts on loopback (see Server).
 	Target Target `yaml:"target" json:"target"`
 
-	// Topology describes the embedded testbed's nodes. It applies to the
-	// embedded testbed only.
+	// Server is the server software of the nodes that bench starts on
+	// loopback when Target is empty: embedded (the Go testbed), nginx,
+	// haproxy (HAProxy terminating TLS itself) or openssl (openssl
+	// s_server). Default: embedded. It must be left unset (or embedded)
+	// with a Target.
+	Server ServerKind `yaml:"server" json:"server"`
+
+	// Topology describes the nodes bench starts: how many, how connections
+	// are spread over them, and where their resumption state lives.
 	Topology Topology `yaml:"topology" json:"topology"`
 
 	// Timeouts bound every step of a connection.
@@ -103,7 +112,23 @@ type TLS struct {
 
 	// CAFile verifies CertFile's chain (PEM). Empty: the system roots.
 	CAFile string `yaml:"ca_file" json:"ca_file,omitempty"`
+
+	// Verify is how the client verifies certificate chains: cached (each
+	// distinct chain is verified fully once, then matched byte for byte
+	// until it expires, as browsers' verifiers do) or full (every full
+	// handshake verifies the chain). The handshake signature is checked
+	// on every connection either way. Default: cached.
+	Verify VerifyMode `yaml:"verify" json:"verify"`
 }
+
+// VerifyMode is how the client verifies certificate chains.
+type VerifyMode string
+
+// The verify modes.
+const (
+	VerifyCached VerifyMode = "cached"
+	VerifyFull   VerifyMode = "full"
+)
 
 // Clients is the simulated client population.
 type Clients struct {
@@ -179,47 +204,93 @@ type Target struct {
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify" json:"insecure_skip_verify,omitempty"`
 }
 
-// Embedded reports whether the target is the embedded testbed.
+// Embedded reports whether the load goes to servers bench starts on
+// loopback (the embedded testbed or real servers, see Scenario.Server)
+// rather than to a remote address.
 func (t Target) Embedded() bool { return t.Address == "" }
 
-// Topology is the embedded testbed's layout: how many nodes stand behind
-// one service name, how the load balancer spreads connections over them,
-// and where their resumption state lives. It applies to the embedded
-// testbed only.
+// ServerKind is the server software of the nodes bench starts.
+type ServerKind string
+
+// The server kinds. The real servers (nginx, haproxy, openssl) come from
+// the system's packages; bench writes their configuration into a
+// temporary directory and runs one process per node.
+const (
+	// ServerEmbedded is the Go crypto/tls testbed, in a process of its
+	// own.
+	ServerEmbedded ServerKind = "embedded"
+	// ServerNginx is nginx with the stream module: each node terminates
+	// TLS, writes "node N\n" and closes, and logs $ssl_session_reused.
+	ServerNginx ServerKind = "nginx"
+	// ServerHAProxy is HAProxy terminating TLS itself (HTTP mode): each
+	// node answers one HTTP request and logs ssl_fc_is_resumed.
+	ServerHAProxy ServerKind = "haproxy"
+	// ServerOpenSSL is openssl s_server -www: each node answers one HTTP
+	// request with its status page; its session-cache statistics are the
+	// server's count.
+	ServerOpenSSL ServerKind = "openssl"
+)
+
+// Real reports whether k is an OpenSSL-based server from the system's
+// packages rather than the embedded Go testbed.
+func (k ServerKind) Real() bool {
+	return k == ServerNginx || k == ServerHAProxy || k == ServerOpenSSL
+}
+
+// Topology is the layout of the nodes bench starts (the embedded testbed or
+// real servers): how many nodes stand behind one service name, how the
+// load balancer spreads connections over them, and where their resumption
+// state lives. It does not apply to a remote target.
 //
-// The load balancer is modelled by the generator itself: it applies the
-// balance policy and dials the chosen node's address directly, so there is
-// no proxy hop and every handshake is attributed to its node exactly. All
-// nodes share the service name, which is also each client's session-cache
-// key, as behind one virtual IP.
+// By default the load balancer is modelled by the generator itself: it
+// applies the balance policy and dials the chosen node's address directly,
+// so there is no proxy hop and every handshake is attributed to its node
+// exactly. With Balancer haproxy, a real HAProxy in TCP mode stands in
+// front of the nodes and applies the policy; the generator dials only its
+// address. All nodes share the service name, which is also each client's
+// session-cache key, as behind one virtual IP.
 type Topology struct {
 	// Preset fills the fields left unset (and resumption, if unset) from
 	// a named model: aws-clb, aws-alb, aws-nlb or single. See Presets.
 	Preset Preset `yaml:"preset" json:"preset,omitempty"`
 
-	// Nodes is the number of testbed nodes, 1 to 64, each on its own
-	// loopback address. Default: 1.
+	// Nodes is the number of nodes, 1 to 64, each on its own loopback
+	// address (127.0.0.2, 127.0.0.3, ...). Default: 1.
 	Nodes int `yaml:"nodes" json:"nodes"`
 
-	// Balance is how the generator picks a node for each connection:
-	// round-robin (each client's successive connections go to successive
-	// nodes), random, least-conn (the node with the fewest connections in
-	// flight) or sticky (client i always to node i mod nodes). Default:
-	// round-robin.
+	// Balancer is what applies Balance: generator (the generator picks a
+	// node and dials it directly) or haproxy (an HAProxy in TCP mode on
+	// 127.0.1.1 in front of the nodes; the generator dials it). Default:
+	// generator.
+	Balancer BalancerKind `yaml:"balancer" json:"balancer,omitempty"`
+
+	// Balance is how a node is picked for each connection: round-robin,
+	// random, least-conn (the node with the fewest connections in flight),
+	// sticky (generator only: client i always to node i mod nodes) or
+	// source (haproxy only: a hash of the client's source address).
+	// Default: round-robin. With the generator, round-robin sends each
+	// client's successive connections to successive nodes; HAProxy's
+	// round-robin cycles over all connections, whoever makes them.
 	Balance Balance `yaml:"balance" json:"balance"`
 
-	// TicketKeys is where the session-ticket keys live with resumption
-	// tickets: per-node (each node its own), shared (one key for all) or
-	// off (no tickets are issued). Default: per-node.
+	// TicketKeys is where the session-ticket keys live: per-node (each
+	// node its own), shared (one key for all) or off (no tickets are
+	// issued). Default: per-node. On the embedded testbed it applies with
+	// resumption tickets; on real servers it configures the servers
+	// whatever the clients offer (openssl s_server cannot be given a key,
+	// so shared is refused there).
 	TicketKeys KeyScope `yaml:"ticket_keys" json:"ticket_keys"`
 
-	// SessionCache is where the server-side session store lives with
-	// resumption cache: per-node or shared (off is refused with cache).
-	// Default: per-node.
+	// SessionCache is where the server-side session store lives: per-node,
+	// shared or off. Default: per-node. On the embedded testbed it applies
+	// with resumption cache (off is refused then). On real servers it is
+	// the servers' own session cache (nginx ssl_session_cache, HAProxy's
+	// and s_server's internal cache): per-node or off, since each node is
+	// a process of its own and cannot share one.
 	SessionCache KeyScope `yaml:"session_cache" json:"session_cache"`
 
 	// RotateKeysEvery rotates every node's ticket key this often. Zero: no
-	// rotation.
+	// rotation. The embedded testbed only.
 	RotateKeysEvery Duration `yaml:"rotate_keys_every" json:"rotate_keys_every,omitempty"`
 
 	// RotationOverlap keeps the previous key for decryption this long
@@ -231,9 +302,24 @@ type Topology struct {
 	RotationStagger bool `yaml:"rotation_stagger" json:"rotation_stagger,omitempty"`
 
 	// SessionLifetime is how long a node accepts a session after issuing
-	// it. Zero: Go's limit (7 days).
+	// it. Zero: the server's default (Go's 7 days on the embedded testbed;
+	// nginx's ssl_session_timeout of 5 minutes, HAProxy's
+	// tune.ssl.lifetime of 5 minutes). Not settable on openssl s_server.
 	SessionLifetime Duration `yaml:"session_lifetime" json:"session_lifetime,omitempty"`
 }
+
+// BalancerKind is what spreads connections over the nodes.
+type BalancerKind string
+
+// The balancers.
+const (
+	// BalancerGenerator: the generator applies the policy and dials each
+	// node's address.
+	BalancerGenerator BalancerKind = "generator"
+	// BalancerHAProxy: an HAProxy in TCP mode (no TLS termination) in
+	// front of the nodes applies the policy; the generator dials it.
+	BalancerHAProxy BalancerKind = "haproxy"
+)
 
 // Preset names a topology model.
 type Preset string
@@ -249,7 +335,10 @@ const (
 	// PresetCLB: "Classic: session ID yes, ticket no; per node: an ID
 	// from node A presented to node B gives a full handshake, B issues a
 	// new ID." Modelled: 3 nodes, random balance, a per-node server-side
-	// session cache (resumption cache), no stateless tickets.
+	// session cache (resumption cache), no stateless tickets. On real
+	// servers with TLS 1.2 the resumption is by session ID (resumption
+	// ids); with TLS 1.3 it is OpenSSL's session cache reached through
+	// stateful tickets (resumption cache).
 	PresetCLB Preset = "aws-clb"
 	// PresetALB: "Application: session ID and ticket both per node: a
 	// ticket or ID from node A at node B gives a full handshake." Modelled:
@@ -340,8 +429,19 @@ const (
 	ResumeTickets Resumption = "tickets"
 	// ResumeCache: the server keeps session state in a cache and the
 	// ticket on the wire carries only a random handle to it; the same
-	// semantics as a session-ID cache, carried in the ticket field.
+	// semantics as a session-ID cache, carried in the ticket field. On
+	// the embedded testbed, Go stateful tickets (WrapSession); on real
+	// servers with TLS 1.3, OpenSSL's stateful tickets (tickets off, a
+	// session cache on).
 	ResumeCache Resumption = "cache"
+	// ResumeIDs: TLS 1.2 session-ID resumption. The client offers the
+	// session ID the server assigned in its last full handshake and no
+	// ticket (it does not even announce ticket support); a server that
+	// still holds the session in its cache echoes the ID and resumes. It
+	// needs a real OpenSSL-class server (server nginx, haproxy or openssl,
+	// or a remote target) and TLS 1.2; the client side runs on the uTLS
+	// engine (package loadgen).
+	ResumeIDs Resumption = "ids"
 )
 
 // AfterHandshake is what a client does once its handshake has completed.
@@ -371,6 +471,10 @@ const (
 	Random     Balance = "random"
 	LeastConn  Balance = "least-conn"
 	Sticky     Balance = "sticky"
+	// Source is HAProxy's balance source: a hash of the client's source
+	// address. Every generator connection comes from 127.0.0.1, so every
+	// connection goes to the same node.
+	Source Balance = "source"
 )
 
 // KeyScope says whether a piece of server state is per node or shared.

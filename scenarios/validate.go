@@ -29,13 +29,16 @@ var (
 	keyTypes        = []KeyType{RSA2048, ECDSAP256, Ed25519}
 	groups          = []Group{X25519, X25519MLKEM768, SecP256r1MLKEM768, P256, P384, P521}
 	tls13OnlyGroups = []Group{X25519MLKEM768, SecP256r1MLKEM768}
-	resumptions     = []Resumption{ResumeNone, ResumeTickets, ResumeCache}
+	resumptions     = []Resumption{ResumeNone, ResumeTickets, ResumeCache, ResumeIDs}
 	afterHandshakes = []AfterHandshake{ReadEOF, HTTP, Ticket, Close}
-	balances        = []Balance{RoundRobin, Random, LeastConn, Sticky}
+	balances        = []Balance{RoundRobin, Random, LeastConn, Sticky, Source}
+	servers         = []ServerKind{ServerEmbedded, ServerNginx, ServerHAProxy, ServerOpenSSL}
+	balancers       = []BalancerKind{BalancerGenerator, BalancerHAProxy}
 	keyScopes       = []KeyScope{PerNode, Shared, Off}
 	presets         = []Preset{PresetSingle, PresetCLB, PresetALB, PresetNLB}
 	thinkDists      = []ThinkDist{ThinkConstant, ThinkExponential}
 	faultActions    = []FaultAction{FaultKill, FaultStall, FaultKillTestbed}
+	verifyModes     = []VerifyMode{VerifyCached, VerifyFull}
 )
 
 // Validate reports every semantic problem with s, each as a *FieldError,
@@ -57,6 +60,7 @@ func (s *Scenario) Validate() error {
 	if s.Resumption == ResumeCache && s.Topology.SessionCache == Off {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
 	}
+	v.server(s)
 	if s.TLS.CertFile != "" && !s.Target.Embedded() {
 		v.add("tls.cert_file", "cert_file is served by the embedded testbed; the target is remote")
 	}
@@ -103,6 +107,7 @@ func (v *validator) tls(t TLS) {
 	if t.Key != "" || t.CertFile == "" {
 		enum(v, "tls.key", "key type", t.Key, keyTypes)
 	}
+	enum(v, "tls.verify", "verify mode", t.Verify, verifyModes)
 	if (t.CertFile == "") != (t.KeyFile == "") {
 		v.add("tls.cert_file", "cert_file and key_file go together")
 	}
@@ -215,6 +220,7 @@ func (v *validator) topology(t Topology) {
 		enum(v, "topology.preset", "preset", t.Preset, presets)
 	}
 	v.rangeInt("topology.nodes", t.Nodes, 1, maxNodes)
+	enum(v, "topology.balancer", "balancer", t.Balancer, balancers)
 	enum(v, "topology.balance", "balance", t.Balance, balances)
 	enum(v, "topology.ticket_keys", "ticket_keys scope", t.TicketKeys, keyScopes)
 	enum(v, "topology.session_cache", "session_cache scope", t.SessionCache, keyScopes)
@@ -234,6 +240,62 @@ func (v *validator) topology(t Topology) {
 	}
 	if t.SessionLifetime < 0 {
 		v.add("topology.session_lifetime", "must not be negative, got %s", t.SessionLifetime)
+	}
+}
+
+// server checks the choice of server software and what each kind can do.
+func (v *validator) server(s *Scenario) {
+	if !enum(v, "server", "server", s.Server, servers) {
+		return
+	}
+	real, remote := s.Server.Real(), !s.Target.Embedded()
+	if s.Server != ServerEmbedded && remote {
+		v.add("server", "server %s is started by tlsbench on loopback, but target.address names a server it does not start: set one or the other", s.Server)
+	}
+	if s.Resumption == ResumeIDs {
+		if s.TLS.Version != TLS12 {
+			v.add("resumption", "resumption ids offers a TLS 1.2 session ID; TLS %s has none (use tickets, or tls.version 1.2)", s.TLS.Version)
+		}
+		if !real && !remote {
+			v.add("resumption", "resumption ids needs an OpenSSL-class server (server nginx, haproxy or openssl, or a target): Go's crypto/tls server never resumes by session ID")
+		}
+		if real && s.Topology.SessionCache == Off {
+			v.add("topology.session_cache", "resumption ids needs the servers' session cache, got off")
+		}
+		if s.AfterHandshake == Ticket {
+			v.add("after_handshake", "after_handshake ticket waits for a session ticket, which resumption ids never asks for")
+		}
+	}
+	t := s.Topology
+	if t.Balancer == BalancerHAProxy && remote {
+		v.add("topology.balancer", "balancer haproxy stands in front of nodes tlsbench starts; it does not apply to a target")
+	}
+	switch {
+	case t.Balancer == BalancerHAProxy && t.Balance == Sticky:
+		v.add("topology.balance", "HAProxy has no sticky policy of tlsbench's kind (client i to node i); use source (a hash of the client address)")
+	case t.Balancer != BalancerHAProxy && t.Balance == Source:
+		v.add("topology.balance", "balance source hashes the client's address, which only balancer haproxy does")
+	}
+	if !real {
+		return
+	}
+	if s.Resumption == ResumeCache && s.TLS.Version == TLS12 {
+		v.add("resumption", "with a real server and TLS 1.2 the server's session cache is reached by session ID, which Go's client cannot offer: use resumption ids")
+	}
+	if t.SessionCache == Shared {
+		v.add("topology.session_cache", "each %s node is a process of its own and keeps its session cache to itself: per-node or off (shared ticket keys share resumption across nodes)", s.Server)
+	}
+	if s.Server == ServerOpenSSL && t.TicketKeys == Shared {
+		v.add("topology.ticket_keys", "openssl s_server cannot be given a ticket key (each node makes its own): per-node or off; nginx and haproxy can share one")
+	}
+	if s.Server == ServerOpenSSL && t.SessionLifetime != 0 {
+		v.add("topology.session_lifetime", "openssl s_server has no setting for the session lifetime")
+	}
+	if t.RotateKeysEvery != 0 {
+		v.add("topology.rotate_keys_every", "key rotation is modelled by the embedded testbed only")
+	}
+	if (s.Server == ServerHAProxy || s.Server == ServerOpenSSL) && s.AfterHandshake == ReadEOF {
+		v.add("after_handshake", "%s nodes answer only an HTTP request: use after_handshake http (or ticket, close)", s.Server)
 	}
 }
 

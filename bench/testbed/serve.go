@@ -172,7 +172,9 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	f := &fleet{epoch: epoch, cancel: cancel}
 	for i, addr := range cfg.Addresses {
-		ln, err := net.Listen("tcp", addr)
+		// No TCP keep-alive on accepted connections, as nginx by default.
+		lc := net.ListenConfig{KeepAlive: -1}
+		ln, err := lc.Listen(ctx, "tcp", addr)
 		if err != nil {
 			f.stop()
 			return nil, fmt.Errorf("testbed: node %d: %w", i, err)

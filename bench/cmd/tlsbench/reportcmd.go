@@ -84,7 +84,7 @@ type block struct {
 	level   int
 	para    string
 	table   *table
-	image   *image
+	image   *figure
 	code    string
 	list    []string
 }
@@ -95,7 +95,7 @@ type table struct {
 	rows  [][]string
 }
 
-type image struct {
+type figure struct {
 	alt, png, svg string // paths relative to the report
 }
 
@@ -227,7 +227,7 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 	// Charts.
 	d.h(2, "Charts")
 	for _, c := range charts {
-		d.blocks = append(d.blocks, block{image: &image{
+		d.blocks = append(d.blocks, block{image: &figure{
 			alt: c.Title,
 			png: chartDir + "/" + c.Name + ".png",
 			svg: chartDir + "/" + c.Name + ".svg",

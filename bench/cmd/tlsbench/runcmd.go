@@ -193,8 +193,8 @@ func describe(sc *scenarios.Scenario) string {
 	if !sc.Target.Embedded() {
 		target = sc.Target.Address
 	}
-	return fmt.Sprintf("TLS %s, %s, resumption %s, %d clients × %d concurrent, %s",
-		sc.TLS.Version, sc.TLS.Key, sc.Resumption, sc.Clients.Count, sc.Clients.Concurrency, target)
+	return fmt.Sprintf("TLS %s, %s, resumption %s, %d clients × %d concurrent, %s verification, %s",
+		sc.TLS.Version, sc.TLS.Key, sc.Resumption, sc.Clients.Count, sc.Clients.Concurrency, sc.TLS.Verify, target)
 }
 
 func isTerminal(w io.Writer) bool {
