@@ -34,32 +34,48 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testCert makes a self-signed ECDSA certificate for "tlsbench.test".
+// testCert makes a CA and an ECDSA leaf for "tlsbench.test" signed by it,
+// as the testbed's chains are; the pool holds the CA.
 func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "tlsbench test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "tlsbench.test"},
-		DNSNames:              []string{"tlsbench.test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "tlsbench.test"},
+		DNSNames:     []string{"tlsbench.test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, _ := x509.ParseCertificate(der)
 	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+	pool.AddCert(ca)
+	return tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key}, pool
 }
 
 // serve answers each connection like a testbed node: handshake, one line,
@@ -284,7 +300,7 @@ func serveChild(addr string) {
 		os.Exit(1)
 	}
 	fmt.Println(ln.Addr().String())
-	pem.Encode(os.Stdout, &pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+	pem.Encode(os.Stdout, &pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[1]}) // the CA
 	go serve(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
 	io.Copy(io.Discard, os.Stdin)
 }
@@ -335,14 +351,18 @@ func BenchmarkHandshake(b *testing.B) {
 		name    string
 		version uint16
 		resume  bool
+		cache   bool
 	}{
-		{"tls12-full", tls.VersionTLS12, false},
-		{"tls12-resumed", tls.VersionTLS12, true},
-		{"tls13-full", tls.VersionTLS13, false},
-		{"tls13-resumed", tls.VersionTLS13, true},
+		{"tls12-full/verify=full", tls.VersionTLS12, false, false},
+		{"tls12-full/verify=cached", tls.VersionTLS12, false, true},
+		{"tls12-resumed", tls.VersionTLS12, true, true},
+		{"tls13-full/verify=full", tls.VersionTLS13, false, false},
+		{"tls13-full/verify=cached", tls.VersionTLS13, false, true},
+		{"tls13-resumed", tls.VersionTLS13, true, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			cfg := config(addr, pool, bc.version, bc.resume)
+			cfg.CacheVerifiedChains = bc.cache
 			cfg.Clients, cfg.Concurrency = 16, 4
 			cfg.CurvePreferences = []tls.CurveID{tls.X25519}
 			g, err := loadgen.New(cfg)
