@@ -6,9 +6,11 @@
 // files are read) and a Phase; its output is a results.Phase. It does not
 // start servers, read CPU counters or write files: package bench does.
 //
-// Each simulated client has its own tls.Config and its own session cache
-// holding one session, as each browser has its own. Clients persist across
-// the phases of a Generator, so that a warm-up phase fills their caches.
+// Each simulated client has its own session cache holding one session, as
+// each browser has its own; the clients served by one worker share that
+// worker's immutable tls.Config, whose session cache hands crypto/tls the
+// cache of the client being served. Clients persist across the phases of a
+// Generator, so that a warm-up phase fills their caches.
 //
 // A connection is: dial (timed as connect latency, from the start of the
 // dial to TCP established), HandshakeContext with certificate verification
@@ -216,8 +218,8 @@ type paddedCount struct {
 	_ [56]byte
 }
 
-// New builds a generator's clients, each with its own tls.Config and
-// session cache.
+// New builds a generator's clients, each with its own session cache, and
+// its workers, each with its own tls.Config.
 func New(cfg Config) (*Generator, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -235,32 +237,17 @@ func New(cfg Config) (*Generator, error) {
 		cfg.Grace = 2 * time.Second
 	}
 	g := &Generator{cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
+	for i := range g.clients {
+		c := &client{id: i, next: i % len(cfg.Targets)}
+		if cfg.Resume {
+			c.slot.issuer = -1
+			c.cache = &c.slot
+		}
+		g.clients[i] = c
+	}
 	var verify func(tls.ConnectionState) error
 	if cfg.CacheVerifiedChains && !cfg.InsecureSkipVerify {
 		verify = newChainCache(cfg.RootCAs, cfg.ServerName).verify
-	}
-	for i := range g.clients {
-		c := &client{id: i, next: i % len(cfg.Targets)}
-		c.tls = &tls.Config{
-			ServerName:         cfg.ServerName,
-			RootCAs:            cfg.RootCAs,
-			InsecureSkipVerify: cfg.InsecureSkipVerify,
-			MinVersion:         cfg.Version,
-			MaxVersion:         cfg.Version,
-			CurvePreferences:   cfg.CurvePreferences,
-			CipherSuites:       cfg.CipherSuites,
-		}
-		if verify != nil {
-			// The chain is verified by the cache instead; crypto/tls
-			// still checks the handshake signature.
-			c.tls.InsecureSkipVerify = true
-			c.tls.VerifyConnection = verify
-		}
-		if cfg.Resume {
-			c.cache = &sessionCache{issuer: -1}
-			c.tls.ClientSessionCache = c.cache
-		}
-		g.clients[i] = c
 	}
 	seed := cfg.Seed
 	if seed == 0 {
@@ -280,6 +267,24 @@ func New(cfg Config) (*Generator, error) {
 		}
 		for i := w; i < cfg.Clients; i += cfg.Concurrency {
 			wk.clients = append(wk.clients, g.clients[i])
+		}
+		wk.tls = &tls.Config{
+			ServerName:         cfg.ServerName,
+			RootCAs:            cfg.RootCAs,
+			InsecureSkipVerify: cfg.InsecureSkipVerify,
+			MinVersion:         cfg.Version,
+			MaxVersion:         cfg.Version,
+			CurvePreferences:   cfg.CurvePreferences,
+			CipherSuites:       cfg.CipherSuites,
+		}
+		if verify != nil {
+			// The chain is verified by the cache instead; crypto/tls
+			// still checks the handshake signature.
+			wk.tls.InsecureSkipVerify = true
+			wk.tls.VerifyConnection = verify
+		}
+		if cfg.Resume {
+			wk.tls.ClientSessionCache = &wk.caches
 		}
 		g.workers[w] = wk
 	}

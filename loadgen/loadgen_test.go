@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -389,5 +390,75 @@ func BenchmarkHandshake(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "client-cpu-us/op")
 		})
+	}
+}
+
+func rssMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkIdleClients measures the memory of 100,000 simulated clients
+// that each hold a session (TLS 1.3 tickets): the process's RSS after every
+// client has connected once (rss-MB), and per client (rss-KB/client).
+func BenchmarkIdleClients(b *testing.B) {
+	addr, pool := childServer(b)
+	const clients = 100_000
+	for b.Loop() {
+		cfg := config(addr, pool, tls.VersionTLS13, true)
+		cfg.Clients, cfg.Concurrency = clients, 32
+		cfg.CurvePreferences = []tls.CurveID{tls.X25519}
+		cfg.CacheVerifiedChains = true
+		base := rssMB()
+		g, err := loadgen.New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := g.Run(context.Background(), loadgen.Phase{Name: "fill", Count: clients}, nil)
+		if err != nil || p.Handshakes.Completed() != clients {
+			b.Fatalf("%v: %+v %v", err, p.Handshakes, p.Errors)
+		}
+		runtime.GC()
+		rss := rssMB()
+		b.ReportMetric(rss, "rss-MB")
+		b.ReportMetric((rss-base)*1024/clients, "rss-KB/client")
+		runtime.KeepAlive(g)
+	}
+}
+
+// TestClientsKeepTheirOwnSessions: two clients served by one worker (one
+// shared tls.Config) do not see each other's sessions.
+func TestClientsKeepTheirOwnSessions(t *testing.T) {
+	t.Parallel()
+	addr, pool := server(t)
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		cfg := config(addr, pool, v, true)
+		cfg.Clients, cfg.Concurrency = 2, 1
+		g, err := loadgen.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only client 0 connects: it alone holds a session.
+		if _, err := g.Run(context.Background(), loadgen.Phase{Name: "one", Count: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Client 1, then client 0.
+		p, err := g.Run(context.Background(), loadgen.Phase{Name: "both", Count: 2}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := p.Handshakes; h.Offered != 1 || h.Resumed != 1 || p.Fallbacks["no_session"] != 1 {
+			t.Errorf("%s: %+v, fallbacks %v; want client 1 with nothing to offer and client 0 resumed", tls.VersionName(v), h, p.Fallbacks)
+		}
 	}
 }
