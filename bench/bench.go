@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tlsbench/tlsbench/bench/realserver"
 	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/loadgen"
 	"github.com/tlsbench/tlsbench/results"
@@ -187,13 +188,18 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	return run, nil
 }
 
-// servers is what a run measures: the embedded testbed or a remote server.
+// servers is what a run measures: the embedded testbed, real servers
+// (see realservers.go) or a remote server.
 type servers struct {
 	tb     *testbed.Process
+	real   *realserver.Fleet
 	target results.Target
 	roots  *x509.CertPool
 	// warnings found while starting the servers.
 	warnings []results.Warning
+	// version is the one TLS version the clients offer, under which the
+	// real servers' counts of unknown version are filed.
+	version scenarios.Version
 }
 
 func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*servers, error) {
@@ -246,6 +252,9 @@ func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*s
 		if pool, err = loadPool(certs.CAFile); err != nil {
 			return nil, err
 		}
+	}
+	if sc.Server.Real() {
+		return startReal(ctx, sc, certs, pool, name, warns)
 	}
 	argv := opts.TestbedCommand
 	if len(argv) == 0 {
@@ -302,6 +311,9 @@ func startServers(ctx context.Context, sc *scenarios.Scenario, opts Options) (*s
 }
 
 func (s *servers) pids() []int {
+	if s.real != nil {
+		return s.real.PIDs()
+	}
 	if s.tb == nil {
 		return nil
 	}
@@ -309,6 +321,9 @@ func (s *servers) pids() []int {
 }
 
 func (s *servers) stop() error {
+	if s.real != nil {
+		return s.real.Stop()
+	}
 	if s.tb == nil {
 		return nil
 	}
@@ -331,6 +346,14 @@ func (s *servers) snapshot(ctx context.Context) (snapshot, error) {
 		st, serr := s.tb.Stats(ctx)
 		if serr == nil {
 			snap.stats = &st
+		} else {
+			err = fmt.Errorf("bench: %w", serr)
+		}
+	}
+	if s.real != nil {
+		st, serr := realStats(ctx, s.real, s.version)
+		if serr == nil {
+			snap.stats = st
 		} else {
 			err = fmt.Errorf("bench: %w", serr)
 		}
@@ -464,6 +487,7 @@ func loadgenConfig(sc *scenarios.Scenario, srv *servers) (loadgen.Config, error)
 		InsecureSkipVerify:  sc.Target.InsecureSkipVerify,
 		CacheVerifiedChains: sc.TLS.Verify != scenarios.VerifyFull,
 		Resume:              sc.Resumption != scenarios.ResumeNone,
+		SessionIDs:          sc.Resumption == scenarios.ResumeIDs,
 		Clients:             sc.Clients.Count,
 		Concurrency:         sc.Clients.Concurrency,
 		ConnectTimeout:      time.Duration(sc.Timeouts.Connect),

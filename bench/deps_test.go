@@ -22,9 +22,10 @@ var deps = map[string][]string{
 	"results":            {"stdlib", "hdrhistogram"},
 	"scenarios":          {"stdlib", "yaml"},
 	"bench/testbed":      {"stdlib"},
+	"bench/realserver":   {"stdlib"},
 	"loadgen":            {"results", "utls"},
 	"plots":              {"results", "gonum"},
-	"bench":              {"scenarios", "loadgen", "results", "bench/testbed"},
+	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
 	"bench/cmd/tlsbench": {"bench", "plots", "results", "progressbar", "cli"},
 }
 

@@ -95,7 +95,7 @@ type worker struct {
 	iv      workerInterval
 	tls     *tls.Config  // shared by the worker's clients; immutable
 	caches  clientCaches // its ClientSessionCache
-	turn    int // index into clients of the next client to connect
+	turn    int          // index into clients of the next client to connect
 }
 
 // loop runs connections until the phase stops or, when quota is not

@@ -437,6 +437,7 @@ func (w *worker) connectIDs(run *phaseRun, c *client, o *outcome, established ti
 	if err := w.afterIDs(conn); err != nil {
 		o.stage, o.err, o.class = StageAfter, err, classifyIDs(err)
 	}
+	conn.u.Close()
 }
 
 // afterIDs performs the after-handshake action on a session-ID

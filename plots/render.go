@@ -22,8 +22,6 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// Formats are the image formats Render and Save draw.
-var Formats = []string{"png", "svg"}
 
 // Page geometry and type sizes.
 const (
@@ -60,7 +58,7 @@ func Save(dir string, c Chart) ([]string, error) {
 		return nil, fmt.Errorf("plots: %w", err)
 	}
 	var paths []string
-	for _, format := range Formats {
+	for _, format := range []string{"png", "svg"} {
 		var buf bytes.Buffer
 		if err := Render(&buf, c, format); err != nil {
 			return paths, err
@@ -194,23 +192,31 @@ func seriesColor(b *Bars, i int) color.Color {
 	return groupColor(i)
 }
 
-// capTicks are gonum's default ticks, labelled without needless decimals
-// and none beyond max.
+// capTicks label about six round values (1, 2 or 5 × 10^k apart) without
+// needless decimals, none beyond max.
 type capTicks struct{ max float64 }
 
 func (t capTicks) Ticks(lo, hi float64) []plot.Tick {
-	var out []plot.Tick
-	if !math.IsInf(t.max, 1) {
-		hi = min(hi, t.max)
+	hi = min(hi, t.max)
+	if !(hi > lo) {
+		return nil
 	}
-	for _, tk := range (plot.DefaultTicks{}).Ticks(lo, hi) {
-		if tk.Value > t.max*(1+1e-9) {
-			continue
+	raw := (hi - lo) / 6
+	e := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * e
+	for _, s := range []float64{1, 2, 5} {
+		if s*e >= raw {
+			step = s * e
+			break
 		}
-		if tk.Label != "" {
-			tk.Label = strconv.FormatFloat(tk.Value, 'f', -1, 64)
+	}
+	var out []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi*(1+1e-9); v += step {
+		v = math.Round(v/step) * step
+		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		if minor := v + step/2; minor < hi {
+			out = append(out, plot.Tick{Value: minor})
 		}
-		out = append(out, tk)
 	}
 	return out
 }

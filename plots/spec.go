@@ -8,7 +8,7 @@
 // ([]Chart): pure data that says what each chart shows (rows, series,
 // values, labels, notes) and that tests compare against goldens. Render
 // and Save draw a spec with gonum/plot as PNG or SVG. The package reads
-// result files' data only; it neither measures nor reads files.
+// result files' data only: it does not measure, and it reads no files.
 //
 // Conventions every chart follows:
 //   - only measured phases are shown (a run's measured phases merged, see

@@ -111,7 +111,9 @@ type Machine struct {
 // Target describes the server side of a run.
 type Target struct {
 	// Kind is "embedded" (the Go testbed started by tlsbench in its own
-	// process) or "remote" (a server tlsbench did not start).
+	// process), "real" (nginx, HAProxy or openssl s_server nodes started
+	// by tlsbench, one process per node) or "remote" (a server tlsbench
+	// did not start).
 	Kind string `json:"kind"`
 	// Server names the server software ("go crypto/tls testbed").
 	Server string `json:"server"`

@@ -279,6 +279,9 @@ func (v *validator) server(s *Scenario) {
 	if !real {
 		return
 	}
+	if len(s.Faults) > 0 {
+		v.add("faults", "faults are injected into the embedded testbed, not into %s nodes", s.Server)
+	}
 	if s.Resumption == ResumeCache && s.TLS.Version == TLS12 {
 		v.add("resumption", "with a real server and TLS 1.2 the server's session cache is reached by session ID, which Go's client cannot offer: use resumption ids")
 	}

@@ -225,14 +225,15 @@ func TestChartsBadInput(t *testing.T) {
 		{"compare-truncated", []string{"compare", full[0], "testdata/bad/truncated.json"}},
 		{"report-not-md", []string{"report", "-o", "report.txt", full[0]}},
 		{"report-empty", []string{"report", "-o", "x.md"}},
+		{"run-repeat-zero", []string{"run", "--repeat", "0", "testdata/good-short.yaml"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			args := tt.args
-			if args[0] == "plot" {
-				args = append([]string{"plot", "-o", dir}, args[1:]...)
+			if args[0] == "plot" || args[0] == "run" {
+				args = append([]string{args[0], "-o", dir}, args[1:]...)
 			}
 			code, stdout, stderr := runCLI(t, args...)
 			if code != exitBadInput {
