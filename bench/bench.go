@@ -139,12 +139,17 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	var runErr error
 	var unobservable bool // the servers' counters could not be read
 	stopFaults := srv.injectFaults(ctx, sc.Faults, run)
-	for i, p := range sc.Phases {
-		lp := loadgen.Phase{Name: p.Name, Measured: p.Recorded(), Duration: time.Duration(p.Duration), Count: int64(p.Count), Abort: opts.Abort}
+	phases := sc.Phases
+	if sc.Sweep != nil {
+		phases = sweepPhases(sc)
+		run.Sweep = &results.Sweep{Knee: -1}
+	}
+	for i, p := range phases {
+		lp := loadgen.Phase{Name: p.Name, Measured: p.Recorded(), Duration: time.Duration(p.Duration), Count: int64(p.Count), Abort: opts.Abort, Rate: p.Rate}
 		var progress func(loadgen.Progress)
 		if opts.Progress != nil {
 			progress = func(lpr loadgen.Progress) {
-				opts.Progress(Progress{Scenario: sc.Name, Index: i, Phases: len(sc.Phases), Planned: lp.Duration, Count: lp.Count, Progress: lpr})
+				opts.Progress(Progress{Scenario: sc.Name, Index: i, Phases: len(phases), Planned: lp.Duration, Count: lp.Count, Progress: lpr})
 			}
 		}
 		before, berr := srv.snapshot(ctx)
@@ -167,6 +172,16 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 			runErr = err
 			break
 		}
+		if run.Sweep != nil && p.Rate > 0 && p.Recorded() && sweepStep(sc.Sweep, run.Sweep, run.Phases[i]) {
+			break
+		}
+	}
+	if run.Sweep != nil && run.Sweep.Stopped == "" {
+		run.Sweep.Stopped = "reached the last rate"
+		if runErr != nil {
+			run.Sweep.Stopped = "interrupted"
+		}
+		run.Sweep.Knee = len(run.Sweep.Steps) - 1
 	}
 	stopFaults()
 	if err := srv.stop(); err != nil && runErr == nil && !unobservable {

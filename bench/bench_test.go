@@ -304,3 +304,36 @@ func TestUserCertificate(t *testing.T) {
 		t.Errorf("no private_key_readable warning: %+v", run.Warnings)
 	}
 }
+
+// TestSweepFindsTheKnee: a sweep against the embedded testbed steps the
+// offered rate up monotonically and stops where the testbed saturates.
+func TestSweepFindsTheKnee(t *testing.T) {
+	sc := scenario(t, `tls: {version: "1.3", key: ecdsa-p256, groups: [x25519]}
+clients: {count: 128, concurrency: 32}
+phases: [{name: warmup, count: 64, record: false, rate: 500}]
+sweep: {from: 500, to: 30000, step: 2500, step_duration: 1s}
+`)
+	run, err := bench.Run(context.Background(), sc, options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw := run.Sweep
+	if sw == nil || len(sw.Steps) < 2 {
+		t.Fatalf("sweep = %+v, want at least two steps", sw)
+	}
+	for i := 1; i < len(sw.Steps); i++ {
+		if sw.Steps[i].OfferedRatePerS <= sw.Steps[i-1].OfferedRatePerS {
+			t.Errorf("offered rate not increasing at step %d: %+v", i, sw.Steps)
+		}
+	}
+	if !strings.HasPrefix(sw.Stopped, "saturated") || sw.Knee != len(sw.Steps)-2 {
+		t.Errorf("stopped %q, knee %d of %d steps; want it to saturate below 30000/s", sw.Stopped, sw.Knee, len(sw.Steps))
+	}
+	last := sw.Steps[len(sw.Steps)-1]
+	if last.AchievedRatePerS >= 0.9*last.OfferedRatePerS {
+		t.Errorf("last step %+v is not saturated", last)
+	}
+	if m := run.Phases[1]; m.Pacing == nil || m.Pacing.OfferedRatePerS != 500 || m.LatencyUS.Total.Count == 0 {
+		t.Errorf("first step: pacing %+v, total latency %+v", m.Pacing, m.LatencyUS.Total)
+	}
+}

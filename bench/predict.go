@@ -43,6 +43,9 @@ func (pr *predictor) predict(run *results.Run, i int) *results.Prediction {
 	if !sc.Target.Embedded() || completed == 0 || p.RatePerS <= 0 {
 		return nil
 	}
+	if sc.Topology.Balancer == scenarios.BalancerHAProxy {
+		return nil // HAProxy's policies apply to all connections: not modelled
+	}
 	revisit := float64(sc.Clients.Count)/p.RatePerS + time.Duration(sc.Clients.ThinkTime).Seconds()
 	pred := &results.Prediction{
 		MeasuredShare: float64(p.Handshakes.Resumed) / float64(completed),
@@ -62,14 +65,17 @@ func (pr *predictor) simulate(run *results.Run, i int, revisit float64) (float64
 	n, m := topo.Nodes, sc.Clients.Count
 	stores := sc.Resumption != scenarios.ResumeNone &&
 		!(sc.AfterHandshake == scenarios.Close && sc.TLS.Version == scenarios.TLS13) &&
-		!(sc.Resumption == scenarios.ResumeTickets && topo.TicketKeys == scenarios.Off)
+		!(sc.Resumption == scenarios.ResumeTickets && topo.TicketKeys == scenarios.Off) &&
+		!(sc.Resumption == scenarios.ResumeIDs && topo.SessionCache == scenarios.Off)
 	model := fmt.Sprintf("%d clients revisiting every %.3fs, %d node(s), %s balance", m, revisit, n, topo.Balance)
 	if !stores {
 		return 0, model + "; no session is ever stored or accepted (resumption none, tickets off, or TLS 1.3 closed before the ticket)"
 	}
 	shared := topo.TicketKeys == scenarios.Shared
 	what := string(topo.TicketKeys) + " ticket keys"
-	if sc.Resumption == scenarios.ResumeCache {
+	if sc.Resumption == scenarios.ResumeCache || sc.Resumption == scenarios.ResumeIDs {
+		// Session IDs (real servers) live in the same per-node or shared
+		// cache as the testbed's stateful tickets.
 		shared = topo.SessionCache == scenarios.Shared
 		what = string(topo.SessionCache) + " session cache"
 	}

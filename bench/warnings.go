@@ -97,6 +97,10 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 			add("prediction_mismatch", p.Name, "measured resumption %.1f%% differs from the %.1f%% the topology predicts (tolerance ±%.1f points; model: %s)",
 				100*pr.MeasuredShare, 100*pr.ResumedShare, 100*pr.Tolerance, pr.Model)
 		}
+		if pc := p.Pacing; pc != nil && pc.Scheduled > 0 && float64(pc.Late) > 0.01*float64(pc.Scheduled) {
+			add("generator_behind", p.Name, "%d of %d connections started more than %.0f µs after their intended start (lag p99 %.0f µs): all %d connections in flight were busy, or the generator was slow; latency counts from the intended start",
+				pc.Late, pc.Scheduled, pc.LateAfterUS, pc.LagUS.P99, sc.Clients.Concurrency)
+		}
 		if p.OutOfRange > 0 {
 			add("out_of_range", p.Name, "%d latencies were outside the histograms' range (1 µs to 60 s) and are not in the percentiles", p.OutOfRange)
 		}

@@ -6,12 +6,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"time"
 )
 
 // client is one simulated client: its own tls.Config and session cache.
 // A client belongs to one worker, so its fields need no lock.
 type client struct {
+	mu      sync.Mutex // held while a connection of the client runs (open loop)
 	id      int
 	cache   *sessionCache // &slot, or nil when the client keeps no sessions
 	slot    sessionCache
@@ -127,6 +129,29 @@ func (w *worker) loop(run *phaseRun, quota int64) {
 	w.iv.flush(run.timeline)
 }
 
+// openLoop runs the connections of an open-loop phase: it takes the next
+// slot of the schedule, waits for its intended start, and runs it for
+// client k mod Clients. A slot whose start comes when every worker is busy
+// starts late, and its latency still counts from the intended start.
+func (w *worker) openLoop(run *phaseRun) {
+	clients := w.g.clients
+	for !run.stop.Load() {
+		k, intended, ok := run.pacer.next()
+		if !ok || !w.g.clock.SleepUntil(intended, run.stopped) {
+			break
+		}
+		c := clients[k%int64(len(clients))]
+		c.mu.Lock() // a client runs one connection at a time
+		o := outcome{intended: intended}
+		w.connect(run, c, &o)
+		c.mu.Unlock()
+		o.end = w.g.clock.Now()
+		w.stats.record(&o)
+		w.iv.note(run.timeline, o.end, &o)
+	}
+	w.iv.flush(run.timeline)
+}
+
 // waitUntil waits for t unless the phase stops first; it reports whether
 // the worker may go on.
 func (w *worker) waitUntil(run *phaseRun, t time.Time) bool {
@@ -156,10 +181,15 @@ type outcome struct {
 	connect      time.Duration
 	handshake    time.Duration
 	end          time.Time // when the connection ended
-	in, out      int64
-	version      uint16
-	suite        uint16
-	curve        tls.CurveID
+	// Open loop: the intended start; the connect latency is measured from
+	// it, and uncorrected (from the dial's start) too.
+	intended    time.Time
+	uncorrected time.Duration
+	lag         time.Duration // dial start − intended start
+	in, out     int64
+	version     uint16
+	suite       uint16
+	curve       tls.CurveID
 }
 
 func (w *worker) pickNode(c *client) int {
@@ -202,10 +232,15 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		in.Add(1)
 		defer in.Add(-1)
 	}
-	start := time.Now()
+	clk := w.g.clock
+	start := clk.Now()
 	raw, err := w.dialer.DialContext(run.hard, "tcp", cfg.Targets[o.node])
-	established := time.Now()
+	established := clk.Now()
 	o.connect = established.Sub(start)
+	if !o.intended.IsZero() {
+		o.uncorrected, o.lag = o.connect, start.Sub(o.intended)
+		o.connect = established.Sub(o.intended)
+	}
 	if err != nil {
 		o.fail(StageConnect, err)
 		return
@@ -216,7 +251,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		o.in, o.out = w.cc.in, w.cc.out
 		w.cc.Conn = nil
 	}()
-	raw.SetDeadline(established.Add(cfg.HandshakeTimeout))
+	raw.SetDeadline(time.Now().Add(cfg.HandshakeTimeout)) // deadlines are real time
 	if cfg.SessionIDs {
 		w.connectIDs(run, c, o, established)
 		return
@@ -224,7 +259,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 	w.caches.cur = c.cache
 	tc := tls.Client(&w.cc, w.tls)
 	err = tc.HandshakeContext(run.hard)
-	o.handshake = time.Since(established)
+	o.handshake = clk.Now().Sub(established)
 	if err != nil {
 		o.fail(StageHandshake, err)
 		return

@@ -163,6 +163,18 @@ type Config struct {
 	// Run is canceled before they are cut. Zero means 2 s.
 	Grace time.Duration
 
+	// Rate, when positive, runs an open loop: connections start on a
+	// schedule of Rate per second that does not wait for completions, up
+	// to Concurrency in flight; slot k goes to client k mod Clients.
+	// Connect latency is then measured from the intended start
+	// (corrected for coordinated omission), and from the actual start
+	// too. Zero: a closed loop.
+	Rate float64
+
+	// Poisson draws open-loop gaps from an exponential distribution
+	// (Poisson arrivals) instead of spacing starts evenly.
+	Poisson bool
+
 	// ThinkTime is how long a client waits after its connection ends
 	// before it may connect again; its worker serves other clients
 	// meanwhile, or waits. Zero: no wait.
@@ -193,6 +205,9 @@ type Phase struct {
 	// Abort, when closed, cuts the connections in flight at once instead
 	// of letting them finish (a second Ctrl-C). Nil: never.
 	Abort <-chan struct{}
+	// Rate overrides Config.Rate for this phase (a sweep's step). Zero:
+	// Config.Rate.
+	Rate float64
 }
 
 // Progress is a running count reported while a phase runs.
@@ -206,6 +221,7 @@ type Progress struct {
 // Generator is a client population and its workers. Its Run method must not
 // be called concurrently.
 type Generator struct {
+	clock    clock // time source of open-loop pacing
 	cfg      Config
 	clients  []*client
 	workers  []*worker
@@ -236,7 +252,7 @@ func New(cfg Config) (*Generator, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 2 * time.Second
 	}
-	g := &Generator{cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
+	g := &Generator{clock: realClock{}, cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
 	for i := range g.clients {
 		c := &client{id: i, next: i % len(cfg.Targets)}
 		if cfg.Resume {
@@ -354,6 +370,19 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	}
 	start := time.Now()
 	run := &phaseRun{stop: &stop, stopped: stopped, hard: hard, timeline: &timeline{start: start}}
+	rate := ph.Rate
+	if rate <= 0 {
+		rate = g.cfg.Rate
+	}
+	if rate > 0 {
+		run.pacer = newPacer(start, rate, g.cfg.Poisson, g.cfg.Seed+1)
+		if ph.Count > 0 {
+			run.pacer.limit = ph.Count
+		}
+		if ph.Duration > 0 {
+			run.pacer.end = start.Add(ph.Duration)
+		}
+	}
 	for _, w := range g.workers {
 		w.stats.reset()
 		w.iv.index = 0
@@ -370,7 +399,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		// A count-bounded phase gives each worker a fixed share, so that
 		// a count of at least Clients visits every client.
 		quota := int64(-1)
-		if ph.Count > 0 {
+		if ph.Count > 0 && run.pacer == nil {
 			n := int64(len(g.workers))
 			quota = ph.Count / n
 			if int64(i) < ph.Count%n {
@@ -380,7 +409,11 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.loop(run, quota)
+			if run.pacer != nil {
+				w.openLoop(run)
+			} else {
+				w.loop(run, quota)
+			}
 		}()
 	}
 	done := make(chan struct{})
@@ -406,6 +439,13 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	}
 	out, err := g.collect(ph, start, end)
 	out.Intervals = run.timeline.intervals(end)
+	if run.pacer != nil {
+		arrival := "constant"
+		if g.cfg.Poisson {
+			arrival = "poisson"
+		}
+		out.Pacing, err = g.collectPacing(rate, arrival)
+	}
 	if err != nil {
 		return out, err
 	}
@@ -424,6 +464,7 @@ func (g *Generator) progress(name string, elapsed time.Duration) Progress {
 // phaseRun is the state the workers of one phase share. Workers only read
 // it: the stop flag once per connection.
 type phaseRun struct {
+	pacer    *pacer // open loop; nil for a closed loop
 	stop     *atomic.Bool
 	stopped  chan struct{} // closed when stop is set, for waits
 	hard     context.Context

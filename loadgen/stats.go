@@ -22,7 +22,8 @@ const (
 // writes it; completed and failedLive are atomics so that progress can be
 // read while the phase runs. record does not allocate.
 type stats struct {
-	connect, handshake [numKinds]*hdrhistogram.Histogram
+	// whole is connect + handshake of each connection (Latency.Total).
+	connect, handshake, whole [numKinds]*hdrhistogram.Histogram
 	count              [numKinds]int64
 	in, out            [numKinds]int64
 	offered            int64
@@ -40,6 +41,11 @@ type stats struct {
 	// node that issued them and the node they were presented to.
 	matrix [][]cell
 	nodes  []nodeStats
+
+	// Open loop: uncorrected connect latency, schedule lag, late starts.
+	uncorrected, lag *hdrhistogram.Histogram
+	late             int64
+	scheduled        int64
 
 	completed  atomic.Int64
 	failedLive atomic.Int64
@@ -68,26 +74,39 @@ func newStats(nodes int) *stats {
 	for k := range numKinds {
 		s.connect[k] = results.NewHistogram()
 		s.handshake[k] = results.NewHistogram()
+		s.whole[k] = results.NewHistogram()
 	}
+	s.uncorrected, s.lag = results.NewHistogram(), results.NewHistogram()
 	return s
 }
 
 func (s *stats) reset() {
-	connect, handshake, matrix, nodes := s.connect, s.handshake, s.matrix, s.nodes
+	connect, handshake, whole, matrix, nodes := s.connect, s.handshake, s.whole, s.matrix, s.nodes
+	uncorrected, lag := s.uncorrected, s.lag
 	for k := range numKinds {
 		connect[k].Reset()
 		handshake[k].Reset()
+		whole[k].Reset()
 	}
+	uncorrected.Reset()
+	lag.Reset()
 	for i := range matrix {
 		clear(matrix[i])
 	}
 	clear(nodes)
-	*s = stats{connect: connect, handshake: handshake, matrix: matrix, nodes: nodes}
+	*s = stats{connect: connect, handshake: handshake, whole: whole, matrix: matrix, nodes: nodes, uncorrected: uncorrected, lag: lag}
 }
 
 // record files one connection's outcome.
 func (s *stats) record(o *outcome) {
 	s.total++
+	if !o.intended.IsZero() {
+		s.scheduled++
+		s.recordLatency(s.lag, o.lag)
+		if o.lag > LateStart {
+			s.late++
+		}
+	}
 	n := &s.nodes[o.node]
 	if o.err != nil {
 		s.errs[o.class][o.stage]++
@@ -119,6 +138,10 @@ func (s *stats) record(o *outcome) {
 	s.out[k] += o.out
 	s.recordLatency(s.connect[k], o.connect)
 	s.recordLatency(s.handshake[k], o.handshake)
+	s.recordLatency(s.whole[k], o.connect+o.handshake)
+	if !o.intended.IsZero() {
+		s.recordLatency(s.uncorrected, o.uncorrected)
+	}
 	switch {
 	case o.offered:
 		s.offered++
@@ -175,7 +198,7 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		Fallbacks: map[string]int64{},
 	}
 	var (
-		connect, handshake [numKinds]*hdrhistogram.Histogram
+		connect, handshake, whole [numKinds]*hdrhistogram.Histogram
 		in, out2           [numKinds]int64
 		errs               [numErrorClasses][numStages]int64
 		samples            [numErrorClasses]string
@@ -187,13 +210,14 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		matrix[i] = make([]cell, len(g.cfg.Targets))
 	}
 	for k := range numKinds {
-		connect[k], handshake[k] = results.NewHistogram(), results.NewHistogram()
+		connect[k], handshake[k], whole[k] = results.NewHistogram(), results.NewHistogram(), results.NewHistogram()
 	}
 	for _, w := range g.workers {
 		s := w.stats
 		for k := range numKinds {
 			dropped += connect[k].Merge(s.connect[k])
 			dropped += handshake[k].Merge(s.handshake[k])
+			dropped += whole[k].Merge(s.whole[k])
 			in[k] += s.in[k]
 			out2[k] += s.out[k]
 		}
@@ -250,13 +274,13 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		}
 		return s
 	}
-	out.LatencyUS = results.Latency{Connect: summarize(all(connect)), Handshake: summarize(all(handshake))}
+	out.LatencyUS = results.Latency{Connect: summarize(all(connect)), Handshake: summarize(all(handshake)), Total: summarize(all(whole))}
 	kinds := [numKinds]*results.Kind{&out.Kinds.Full, &out.Kinds.Resumed}
 	for k := range numKinds {
 		n := connect[k].TotalCount()
 		*kinds[k] = results.Kind{
 			Count:             n,
-			LatencyUS:         results.Latency{Connect: summarize(connect[k]), Handshake: summarize(handshake[k])},
+			LatencyUS:         results.Latency{Connect: summarize(connect[k]), Handshake: summarize(handshake[k]), Total: summarize(whole[k])},
 			BytesPerHandshake: perHandshake(out2[k], in[k], n),
 		}
 	}
@@ -358,4 +382,22 @@ func groupName(c tls.CurveID) string {
 		return "p521"
 	}
 	return fmt.Sprintf("group-%d", uint16(c))
+}
+
+// collectPacing merges the workers' open-loop measurements.
+func (g *Generator) collectPacing(rate float64, arrival string) (*results.Pacing, error) {
+	p := &results.Pacing{OfferedRatePerS: rate, Arrival: arrival, LateAfterUS: float64(LateStart.Microseconds())}
+	lag, unc := results.NewHistogram(), results.NewHistogram()
+	for _, w := range g.workers {
+		p.Scheduled += w.stats.scheduled
+		p.Late += w.stats.late
+		lag.Merge(w.stats.lag)
+		unc.Merge(w.stats.uncorrected)
+	}
+	var err error
+	if p.LagUS, err = results.Summarize(lag); err != nil {
+		return p, err
+	}
+	p.ConnectUncorrectedUS, err = results.Summarize(unc)
+	return p, err
 }

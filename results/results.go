@@ -69,6 +69,10 @@ type Run struct {
 	// Phases are the run's phases in order, warm-ups included.
 	Phases []Phase `json:"phases"`
 
+	// Sweep summarizes a saturation sweep: one step per offered rate (nil
+	// when the scenario has no sweep).
+	Sweep *Sweep `json:"sweep,omitempty"`
+
 	// Faults are the failures the scenario injected, in order.
 	Faults []Fault `json:"faults,omitempty"`
 
@@ -238,6 +242,12 @@ type Phase struct {
 	// no model (a remote target).
 	Prediction *Prediction `json:"prediction,omitempty"`
 
+	// Pacing describes an open-loop phase (nil for a closed loop). In an
+	// open loop LatencyUS.Connect is measured from each connection's
+	// intended start (corrected for coordinated omission);
+	// Pacing.ConnectUncorrectedUS from the actual start of its dial.
+	Pacing *Pacing `json:"pacing,omitempty"`
+
 	// Intervals is the phase second by second, so that warm-up,
 	// saturation and key rotation show over time. A connection belongs to
 	// the interval in which it ended.
@@ -274,6 +284,10 @@ type Latency struct {
 	// Handshake is from TCP established to HandshakeContext returning on
 	// the client.
 	Handshake Summary `json:"handshake"`
+	// Total is from the connection's start (its intended start, in an
+	// open loop) to HandshakeContext returning: what a user waits for a
+	// secure connection, queueing included.
+	Total Summary `json:"total"`
 }
 
 // Summary is a latency distribution in microseconds: percentiles read from
@@ -383,6 +397,52 @@ type Prediction struct {
 	RevisitS float64 `json:"revisit_s"`
 	// Model says in words what the prediction assumes.
 	Model string `json:"model"`
+}
+
+// Sweep is the latency-throughput curve of a saturation sweep.
+type Sweep struct {
+	// Steps are the sweep's steps in order, each a phase of the run.
+	Steps []SweepStep `json:"steps"`
+	// Knee is the index in Steps of the last step before the server
+	// saturated or passed the latency limit; -1 when the first step did.
+	// Equal to len(Steps)-1 when the sweep ended without saturating.
+	Knee int `json:"knee"`
+	// Stopped says why the sweep ended: "saturated", "p99 limit",
+	// "reached the last rate" or "interrupted".
+	Stopped string `json:"stopped"`
+}
+
+// SweepStep is one step of a saturation sweep.
+type SweepStep struct {
+	Phase            string  `json:"phase"`
+	OfferedRatePerS  float64 `json:"offered_rate_per_s"`
+	AchievedRatePerS float64 `json:"achieved_rate_per_s"`
+	// TotalUS is the step's total latency (intended start to handshake
+	// done) percentiles in µs.
+	TotalUS IntervalLatency `json:"total_us"`
+	// Late is the share of starts that began late (0..1).
+	Late float64 `json:"late"`
+}
+
+// Pacing is what an open-loop phase offered and how well the generator
+// kept to its schedule.
+type Pacing struct {
+	// OfferedRatePerS is the schedule's rate; Arrival is constant or
+	// poisson.
+	OfferedRatePerS float64 `json:"offered_rate_per_s"`
+	Arrival         string  `json:"arrival"`
+	// Scheduled is the connections started on the schedule; Late those
+	// whose dial began more than LateAfterUS after their intended start,
+	// because every worker was busy (the concurrency limit) or the
+	// generator was slow.
+	Scheduled   int64   `json:"scheduled"`
+	Late        int64   `json:"late"`
+	LateAfterUS float64 `json:"late_after_us"`
+	// LagUS is the distribution of (dial start − intended start).
+	LagUS Summary `json:"lag_us"`
+	// ConnectUncorrectedUS is connect latency from the dial's actual
+	// start, of the completed handshakes.
+	ConnectUncorrectedUS Summary `json:"connect_uncorrected_us"`
 }
 
 // Interval is one second of a phase.

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -319,6 +320,8 @@ func (d *decoder) decodeValue(n ast.Node, v reflect.Value, path string, idx []in
 			v.SetBool(b.Value)
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			d.decodeInt(n, v, path)
+		case reflect.Float32, reflect.Float64:
+			d.decodeFloat(n, v, path)
 		default:
 			// The schema has no other kinds; a new field of another kind
 			// needs code here.
@@ -360,6 +363,33 @@ func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) {
 		return
 	}
 	v.SetInt(i)
+}
+
+// decodeFloat decodes a number (integer or float) into a float field.
+func (d *decoder) decodeFloat(n ast.Node, v reflect.Value, path string) {
+	var f float64
+	switch x := n.(type) {
+	case *ast.FloatNode:
+		f = x.Value
+	case *ast.IntegerNode:
+		switch i := x.Value.(type) {
+		case int64:
+			f = float64(i)
+		case uint64:
+			f = float64(i)
+		default:
+			d.fail(n, path, "want %s, got %s", want(v.Type()), describe(n))
+			return
+		}
+	default:
+		d.fail(n, path, "want %s, got %s", want(v.Type()), describe(n))
+		return
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		d.fail(n, path, "want a finite number, got %v", f)
+		return
+	}
+	v.SetFloat(f)
 }
 
 // looksInteger reports whether a plain scalar the parser left as a string
@@ -615,6 +645,8 @@ func want(t reflect.Type) string {
 		return "a boolean (true or false)"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
 	}
 	return "a scalar"
 }

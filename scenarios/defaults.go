@@ -86,6 +86,17 @@ func (s *Scenario) Defaults() {
 			s.Target.ServerName = host
 		}
 	}
+	if s.Clients.Arrival == "" {
+		s.Clients.Arrival = ArrivalConstant
+	}
+	if s.Sweep != nil {
+		if s.Sweep.StepDuration == 0 {
+			s.Sweep.StepDuration = Duration(3 * time.Second)
+		}
+		if s.Sweep.Saturated == 0 {
+			s.Sweep.Saturated = 0.9
+		}
+	}
 	if s.Clients.Think == "" {
 		s.Clients.Think = ThinkConstant
 	}

@@ -127,7 +127,7 @@ func TestLoadGood(t *testing.T) {
 			s.TLS = scenarios.TLS{Version: scenarios.TLS12, Key: scenarios.RSA2048, Groups: []scenarios.Group{scenarios.P256, scenarios.X25519}, Verify: scenarios.VerifyCached}
 			s.Resumption = scenarios.ResumeTickets
 			s.AfterHandshake = scenarios.Close
-			s.Clients = scenarios.Clients{Count: 1000, Concurrency: 100, Think: scenarios.ThinkConstant}
+			s.Clients = scenarios.Clients{Count: 1000, Concurrency: 100, Think: scenarios.ThinkConstant, Arrival: scenarios.ArrivalConstant}
 			s.Phases = []scenarios.Phase{{Name: "all", Count: 5000}}
 			s.Topology = scenarios.Topology{Nodes: 4, Balancer: scenarios.BalancerGenerator, Balance: scenarios.Sticky, TicketKeys: scenarios.Shared, SessionCache: scenarios.Shared}
 		}},
@@ -312,7 +312,7 @@ func TestValidate(t *testing.T) {
 		}, []string{"tls.groups: an ECDSA P-256 certificate needs p256 among the groups for TLS 1.2 (the server answers 'no shared cipher')"}},
 		{"tls12 ecdsa default groups", func(s *scenarios.Scenario) { s.TLS.Version = scenarios.TLS12 }, nil},
 		{"concurrency over count", func(s *scenarios.Scenario) {
-			s.Clients = scenarios.Clients{Count: 4, Concurrency: 8, Think: scenarios.ThinkConstant}
+			s.Clients = scenarios.Clients{Count: 4, Concurrency: 8, Think: scenarios.ThinkConstant, Arrival: scenarios.ArrivalConstant}
 		},
 			[]string{"clients.concurrency: must not exceed clients.count (8 > 4)"}},
 		{"count too big", func(s *scenarios.Scenario) { s.Clients.Count = 10_000_001 },

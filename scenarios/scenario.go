@@ -72,6 +72,11 @@ type Scenario struct {
 	// Timeouts bound every step of a connection.
 	Timeouts Timeouts `yaml:"timeouts" json:"timeouts"`
 
+	// Sweep, when set, replaces the recorded phases with open-loop steps of
+	// increasing rate (the phases that are not recorded still run first,
+	// as warm-ups).
+	Sweep *Sweep `yaml:"sweep" json:"sweep,omitempty"`
+
 	// Faults are failures injected into the embedded testbed during the
 	// run, to see what the measurement and resumption do when a node
 	// dies. The run goes on; failed connections are counted by class and
@@ -151,6 +156,44 @@ type Clients struct {
 	// Think is the distribution of think times: constant or exponential
 	// (mean ThinkTime). Default: constant.
 	Think ThinkDist `yaml:"think" json:"think,omitempty"`
+
+	// Rate, when set, runs an open loop: connections start at this many
+	// per second on a schedule that does not wait for completions, with
+	// at most Concurrency in flight. Latency then counts from each
+	// connection's intended start, and starts the generator could not make
+	// on time are counted. Zero: a closed loop of Concurrency connections.
+	Rate float64 `yaml:"rate" json:"rate,omitempty"`
+
+	// Arrival is how open-loop starts are spaced: constant or poisson.
+	// Default: constant.
+	Arrival Arrival `yaml:"arrival" json:"arrival,omitempty"`
+}
+
+// Arrival is how open-loop connection starts are spaced.
+type Arrival string
+
+// The arrival processes.
+const (
+	ArrivalConstant Arrival = "constant"
+	ArrivalPoisson  Arrival = "poisson"
+)
+
+// Sweep steps the offered rate (open loop) up until the server saturates or
+// the latency passes a limit: the knee of the latency-throughput curve.
+type Sweep struct {
+	// From, To and Step are offered rates in connections per second.
+	From float64 `yaml:"from" json:"from"`
+	To   float64 `yaml:"to" json:"to"`
+	Step float64 `yaml:"step" json:"step"`
+	// StepDuration is how long each step runs. Default: 3s.
+	StepDuration Duration `yaml:"step_duration" json:"step_duration"`
+	// P99Limit stops the sweep after the first step whose p99 total
+	// latency (intended start to handshake done) passes it. Zero: no
+	// limit.
+	P99Limit Duration `yaml:"p99_limit" json:"p99_limit,omitempty"`
+	// Saturated is the share of the offered rate below which a step counts
+	// as saturated, which stops the sweep. Default: 0.9.
+	Saturated float64 `yaml:"saturated" json:"saturated"`
 }
 
 // ThinkDist is a distribution of client think times.
@@ -173,6 +216,10 @@ type Phase struct {
 
 	// Count ends the phase after this many connections have been started.
 	Count int `yaml:"count" json:"count,omitempty"`
+
+	// Rate overrides clients.rate for this phase (an open loop at this
+	// many connections per second). Zero: clients.rate.
+	Rate float64 `yaml:"rate" json:"rate,omitempty"`
 
 	// Record says whether the phase is measured. A phase that is not
 	// recorded (a warm-up) still appears in the result, marked

@@ -20,6 +20,8 @@ const (
 	maxNodes       = 64
 	maxTimeout     = 10 * time.Minute
 	minRotation    = 100 * time.Millisecond
+	maxRate        = 10_000_000
+	maxSweepSteps  = 100
 )
 
 // The allowed values of each enumerated field, in the order error messages
@@ -39,6 +41,7 @@ var (
 	thinkDists      = []ThinkDist{ThinkConstant, ThinkExponential}
 	faultActions    = []FaultAction{FaultKill, FaultStall, FaultKillTestbed}
 	verifyModes     = []VerifyMode{VerifyCached, VerifyFull}
+	arrivals        = []Arrival{ArrivalConstant, ArrivalPoisson}
 )
 
 // Validate reports every semantic problem with s, each as a *FieldError,
@@ -54,7 +57,7 @@ func (s *Scenario) Validate() error {
 	}
 	enum(v, "after_handshake", "after_handshake action", s.AfterHandshake, afterHandshakes)
 	v.clients(s.Clients)
-	v.phases(s.Phases)
+	v.phases(s.Phases, s.Sweep != nil)
 	v.target(s.Target)
 	v.topology(s.Topology)
 	if s.Resumption == ResumeCache && s.Topology.SessionCache == Off {
@@ -63,6 +66,32 @@ func (s *Scenario) Validate() error {
 	v.server(s)
 	if s.TLS.CertFile != "" && !s.Target.Embedded() {
 		v.add("tls.cert_file", "cert_file is served by the embedded testbed; the target is remote")
+	}
+	for i, p := range s.Phases {
+		if p.Rate < 0 || p.Rate > maxRate {
+			v.add(fmt.Sprintf("phases[%d].rate", i), "must be 0..%d connections per second, got %g", maxRate, p.Rate)
+		}
+	}
+	if sw := s.Sweep; sw != nil {
+		switch {
+		case sw.From <= 0 || sw.To > maxRate:
+			v.add("sweep", "from and to must be 1..%d connections per second, got %g..%g", maxRate, sw.From, sw.To)
+		case sw.To < sw.From:
+			v.add("sweep.to", "must be at least sweep.from (%g), got %g", sw.From, sw.To)
+		case sw.Step <= 0:
+			v.add("sweep.step", "must be positive, got %g", sw.Step)
+		case (sw.To-sw.From)/sw.Step+1 > maxSweepSteps:
+			v.add("sweep.step", "gives %d steps, at most %d", int((sw.To-sw.From)/sw.Step)+1, maxSweepSteps)
+		}
+		if sw.StepDuration <= 0 || time.Duration(sw.StepDuration) > time.Hour {
+			v.add("sweep.step_duration", "must be 0..1h, got %s", sw.StepDuration)
+		}
+		if sw.P99Limit < 0 {
+			v.add("sweep.p99_limit", "must not be negative, got %s", sw.P99Limit)
+		}
+		if sw.Saturated <= 0 || sw.Saturated > 1 {
+			v.add("sweep.saturated", "must be in (0, 1], got %g", sw.Saturated)
+		}
 	}
 	for i, f := range s.Faults {
 		path := fmt.Sprintf("faults[%d]", i)
@@ -133,6 +162,10 @@ func (v *validator) tls(t TLS) {
 
 func (v *validator) clients(c Clients) {
 	enum(v, "clients.think", "think distribution", c.Think, thinkDists)
+	enum(v, "clients.arrival", "arrival", c.Arrival, arrivals)
+	if c.Rate < 0 || c.Rate > maxRate {
+		v.add("clients.rate", "must be 0..%d connections per second, got %g", maxRate, c.Rate)
+	}
 	if c.ThinkTime < 0 || time.Duration(c.ThinkTime) > time.Hour {
 		v.add("clients.think_time", "must be 0..1h, got %s", c.ThinkTime)
 	}
@@ -152,7 +185,9 @@ func (v *validator) rangeInt(path string, n, lo, hi int) bool {
 	return true
 }
 
-func (v *validator) phases(phases []Phase) {
+// phases checks the phase list; with a sweep, the sweep's steps are the
+// recorded phases.
+func (v *validator) phases(phases []Phase, sweep bool) {
 	switch {
 	case len(phases) == 0:
 		v.add("phases", "must not be empty")
@@ -197,7 +232,7 @@ func (v *validator) phases(phases []Phase) {
 		}
 		recorded = recorded || p.Recorded()
 	}
-	if !recorded {
+	if !recorded && !sweep {
 		v.add("phases", "at least one phase must be recorded (every phase has record: false)")
 	}
 }

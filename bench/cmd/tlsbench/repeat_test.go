@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+func TestInterleave(t *testing.T) {
+	t.Parallel()
+	a, b := &scenarios.Scenario{Name: "a"}, &scenarios.Scenario{Name: "b"}
+	var got []string
+	for _, j := range interleave([]*scenarios.Scenario{a, b}, 3) {
+		got = append(got, j.sc.Name+":"+string(rune('0'+j.repeat)))
+	}
+	if want := "a:1 b:1 a:2 b:2 a:3 b:3"; strings.Join(got, " ") != want {
+		t.Errorf("interleave = %v, want %s", got, want)
+	}
+}
+
+func TestMedianSpread(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   []float64
+		want string
+	}{
+		{nil, "-"},
+		{[]float64{1818.4}, "1818"},
+		{[]float64{90, 100, 110}, "100 ±10%"},
+		{[]float64{0, 0, 2}, "0 (0..2.00)"},
+		{[]float64{12.345}, "12.3"},
+	}
+	for _, tt := range tests {
+		if got := medianSpread(results.NewStats(tt.in)); got != tt.want {
+			t.Errorf("medianSpread(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestRunRepeatPlots runs a short scenario twice with --repeat and
+// --plots: two result files marked repeat 1 and 2 of 2, the median table,
+// and the charts listed and drawn.
+func TestRunRepeatPlots(t *testing.T) {
+	out, charts := t.TempDir(), filepath.Join(t.TempDir(), "charts")
+	code, stdout, stderr := runCLI(t, "run", "--repeat", "2", "--plots", charts, "-o", out,
+		"--cert-dir", filepath.Join(t.TempDir(), "certs"), "testdata/good-short.yaml")
+	if code != exitOK {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	if len(files) != 2 {
+		t.Fatalf("%d result files, want 2", len(files))
+	}
+	seen := map[int]bool{}
+	for _, f := range files {
+		r, err := results.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Repeats != 2 {
+			t.Errorf("%s: repeats = %d, want 2", f, r.Repeats)
+		}
+		seen[r.Repeat] = true
+	}
+	if !seen[1] || !seen[2] {
+		t.Errorf("repeat indexes %v, want 1 and 2", seen)
+	}
+	for _, want := range []string{"== repeat 2/2, [1/1] good-short", "median of 2 repeats", "charts in " + charts, filepath.Join(charts, "rate.png")} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(charts, "latency.svg")); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,241 @@
+package realserver_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/realserver"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// certDir is shared by the tests of this package so that certificates are
+// made once.
+var certDir = filepath.Join(os.TempDir(), "tlsbench-realserver-test-certs")
+
+func certs(t *testing.T) (bench.CertSet, *x509.CertPool) {
+	t.Helper()
+	set, err := bench.EnsureCerts(certDir, scenarios.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := os.ReadFile(set.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return set, pool
+}
+
+// need skips the test when kind's program is missing, saying which.
+func need(t *testing.T, kinds ...realserver.Kind) {
+	t.Helper()
+	for _, k := range kinds {
+		if err := realserver.Available(k); err != nil {
+			t.Skipf("%v; .ci/run installs it", err)
+		}
+	}
+}
+
+func start(t *testing.T, cfg realserver.Config) *realserver.Fleet {
+	t.Helper()
+	set, _ := certs(t)
+	cfg.CertFile, cfg.KeyFile, cfg.CAFile, cfg.ServerName = set.CertFile, set.KeyFile, set.CAFile, bench.ServerName
+	f, err := realserver.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Stop() })
+	return f
+}
+
+// visit makes n connections to addr with one session cache, each reading
+// to EOF (after an HTTP request when http is set), and returns how many
+// resumed and the last reply.
+func visit(t *testing.T, addr string, version uint16, http bool, n int) (resumed int, reply string) {
+	t.Helper()
+	_, roots := certs(t)
+	cfg := &tls.Config{ServerName: bench.ServerName, RootCAs: roots, MinVersion: version, MaxVersion: version,
+		ClientSessionCache: tls.NewLRUClientSessionCache(1)}
+	for range n {
+		c, err := tls.Dial("tcp", addr, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if http {
+			io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+		}
+		b, err := io.ReadAll(c)
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply = string(b)
+		if c.ConnectionState().DidResume {
+			resumed++
+		}
+	}
+	return resumed, reply
+}
+
+func total(cs []realserver.Counts) (full, resumed, failed int64) {
+	for _, c := range cs {
+		full += c.Full
+		resumed += c.Resumed
+		failed += c.Failed
+	}
+	return
+}
+
+// TestNodes starts one node of each kind, resumes with TLS 1.3 tickets,
+// and checks that the server's own counts agree with the client's.
+func TestNodes(t *testing.T) {
+	tests := []struct {
+		kind realserver.Kind
+		http bool
+	}{
+		{realserver.Nginx, false},
+		{realserver.HAProxy, true},
+		{realserver.OpenSSL, true},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			need(t, tt.kind)
+			f := start(t, realserver.Config{Kind: tt.kind, Hosts: []string{"127.0.0.2"}})
+			before, err := f.Counts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			resumed, reply := visit(t, f.Addresses[0], tls.VersionTLS13, tt.http, 5)
+			if resumed != 4 {
+				t.Errorf("%d of 5 handshakes resumed, want 4", resumed)
+			}
+			if tt.kind != realserver.OpenSSL && !strings.Contains(reply, "node 0\n") {
+				t.Errorf("reply %q does not name node 0", reply)
+			}
+			after, err := f.Counts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f0, r0, _ := total(before)
+			f1, r1, fail := total(after)
+			if got := fmt.Sprint(f1-f0, r1-r0); got != "1 4" {
+				t.Errorf("server counted full, resumed = %s, want 1 4 (failed %d)", got, fail)
+			}
+			if after[0].VersionsKnown && after[0].Resumed13-before[0].Resumed13 != 4 {
+				t.Errorf("server counted %d TLS 1.3 resumptions, want 4", after[0].Resumed13-before[0].Resumed13)
+			}
+			if len(f.PIDs()) != 1 {
+				t.Errorf("PIDs() = %v, want one process", f.PIDs())
+			}
+		})
+	}
+}
+
+// TestTicketKeyScope: three nginx nodes with shared ticket keys resume
+// each other's tickets; with per-node keys they do not. Key files are
+// 0600 in a directory that Stop removes, with the processes.
+func TestTicketKeyScope(t *testing.T) {
+	need(t, realserver.Nginx)
+	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}
+	for _, scope := range []realserver.Scope{realserver.Shared, realserver.PerNode} {
+		t.Run(string(scope), func(t *testing.T) {
+			f := start(t, realserver.Config{Kind: realserver.Nginx, Hosts: hosts, TicketKeys: scope, SessionCache: realserver.Off})
+			_, roots := certs(t)
+			cfg := &tls.Config{ServerName: bench.ServerName, RootCAs: roots, MinVersion: tls.VersionTLS13,
+				ClientSessionCache: tls.NewLRUClientSessionCache(1)}
+			resumed := 0
+			for i := range 7 { // 0,1,2,0,1,2,0: every visit at another node
+				c, err := tls.Dial("tcp", f.Addresses[i%3], cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.ReadAll(c)
+				c.Close()
+				if c.ConnectionState().DidResume {
+					resumed++
+				}
+			}
+			want := 6
+			if scope == realserver.PerNode {
+				want = 0
+			}
+			if resumed != want {
+				t.Errorf("%d of 6 visits to another node resumed, want %d", resumed, want)
+			}
+			// The key files: 0600, one per node or one shared, in a 0700
+			// directory.
+			keys, _ := filepath.Glob(filepath.Join(f.Dir(), "ticket-*.key"))
+			if wantKeys := map[realserver.Scope]int{realserver.Shared: 1, realserver.PerNode: 3}[scope]; len(keys) != wantKeys {
+				t.Errorf("key files %v, want %d", keys, wantKeys)
+			}
+			for _, k := range append(keys, f.Dir()) {
+				st, err := os.Stat(k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if perm := st.Mode().Perm(); perm&0o077 != 0 {
+					t.Errorf("%s has mode %v, want no access for others", k, perm)
+				}
+			}
+			pids := f.PIDs()
+			if err := f.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			for _, pid := range pids {
+				if syscall.Kill(pid, 0) == nil {
+					t.Errorf("process %d still runs after Stop", pid)
+				}
+			}
+			if _, err := os.Stat(f.Dir()); !os.IsNotExist(err) {
+				t.Errorf("%s still exists after Stop (%v)", f.Dir(), err)
+			}
+		})
+	}
+}
+
+// TestBalancer: an HAProxy in TCP mode in front of three nginx nodes
+// spreads connections round-robin.
+func TestBalancer(t *testing.T) {
+	need(t, realserver.Nginx, realserver.HAProxy)
+	f := start(t, realserver.Config{Kind: realserver.Nginx, Hosts: []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"},
+		TicketKeys: realserver.Off, Balance: "roundrobin"})
+	if f.Front == "" || len(f.PIDs()) != 4 {
+		t.Fatalf("front %q, PIDs %v: want a balancer and 4 processes", f.Front, f.PIDs())
+	}
+	visit(t, f.Front, tls.VersionTLS12, false, 6)
+	cs, err := f.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		// Start's own TCP probe is a failed handshake; the six visits
+		// are full handshakes (Go cannot offer session IDs), two each.
+		if c.Full != 2 {
+			t.Errorf("node %d: %d full handshakes, want 2 of 6 (%+v)", c.Node, c.Full, c)
+		}
+	}
+}
+
+// TestStartFails: a configuration the server refuses is an error that
+// says what the server said, and leaves nothing running.
+func TestStartFails(t *testing.T) {
+	need(t, realserver.Nginx)
+	set, _ := certs(t)
+	_, err := realserver.Start(context.Background(), realserver.Config{Kind: realserver.Nginx, Hosts: []string{"127.0.0.2"},
+		CertFile: set.CertFile, KeyFile: set.KeyFile, Ciphers: "NO-SUCH-CIPHER"})
+	if err == nil || !strings.Contains(err.Error(), "no cipher match") {
+		t.Fatalf("Start with a bad cipher list: %v, want an error quoting nginx", err)
+	}
+}
