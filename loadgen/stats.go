@@ -24,19 +24,19 @@ const (
 type stats struct {
 	// whole is connect + handshake of each connection (Latency.Total).
 	connect, handshake, whole [numKinds]*hdrhistogram.Histogram
-	count              [numKinds]int64
-	in, out            [numKinds]int64
-	offered            int64
-	offeredNotResumed  int64
-	otherNode          int64 // offered_not_resumed, issued by another node
-	noSession          int64
-	failed             int64
-	total              int64
-	outOfRange         int64
-	errs               [numErrorClasses][numStages]int64
-	samples            [numErrorClasses]string
-	negotiated         [8]negotiated
-	negotiatedOther    int64
+	count                     [numKinds]int64
+	in, out                   [numKinds]int64
+	offered                   int64
+	offeredNotResumed         int64
+	otherNode                 int64 // offered_not_resumed, issued by another node
+	noSession                 int64
+	failed                    int64
+	total                     int64
+	outOfRange                int64
+	errs                      [numErrorClasses][numStages]int64
+	samples                   [numErrorClasses]string
+	negotiated                [8]negotiated
+	negotiatedOther           int64
 	// matrix[issuer][server] counts offered and resumed sessions by the
 	// node that issued them and the node they were presented to.
 	matrix [][]cell
@@ -199,12 +199,12 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 	}
 	var (
 		connect, handshake, whole [numKinds]*hdrhistogram.Histogram
-		in, out2           [numKinds]int64
-		errs               [numErrorClasses][numStages]int64
-		samples            [numErrorClasses]string
-		neg                = map[negotiated]int64{}
-		matrix             = make([][]cell, len(g.cfg.Targets))
-		dropped            int64
+		in, out2                  [numKinds]int64
+		errs                      [numErrorClasses][numStages]int64
+		samples                   [numErrorClasses]string
+		neg                       = map[negotiated]int64{}
+		matrix                    = make([][]cell, len(g.cfg.Targets))
+		dropped                   int64
 	)
 	for i := range matrix {
 		matrix[i] = make([]cell, len(g.cfg.Targets))
