@@ -119,7 +119,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	}
 	run.Client = results.Client{
 		AfterHandshake: string(sc.AfterHandshake),
-		Close:          closeDescription(sc.AfterHandshake),
+		Close:          closeDescription(sc.AfterHandshake, sc.Close),
 		SessionCache:   "none: every handshake is full",
 		Clients:        sc.Clients.Count,
 		Concurrency:    sc.Clients.Concurrency,
@@ -567,16 +567,26 @@ func groupID(g scenarios.Group) (tls.CurveID, bool) {
 	return 0, false
 }
 
-func closeDescription(a scenarios.AfterHandshake) string {
-	switch a {
-	case scenarios.Close:
-		return "client closes the socket right after the handshake, without close_notify (no TLS 1.3 ticket is read)"
-	case scenarios.HTTP:
-		return "client sends one HTTP/1.1 request (Connection: close), reads the response to EOF, then closes the socket without close_notify"
-	case scenarios.Ticket:
-		return "client reads until the first session ticket is stored (or EOF, or the io timeout), then closes the socket without close_notify"
+func closeDescription(a scenarios.AfterHandshake, c scenarios.Closing) string {
+	var d string
+	switch {
+	case a == scenarios.Close:
+		d = "client closes right after the handshake (no TLS 1.3 ticket is read)"
+	case c.First == scenarios.CloserClient && a == scenarios.HTTP:
+		d = "client sends one HTTP/1.1 request (Connection: close), closes first once the response starts"
+	case c.First == scenarios.CloserClient:
+		d = "client closes first, once the server's first application record arrives (TIME_WAIT on the client)"
+	case a == scenarios.HTTP:
+		d = "client sends one HTTP/1.1 request (Connection: close) and reads the response to EOF: the server closes first"
+	case a == scenarios.Ticket:
+		d = "client reads until the first session ticket is stored (or EOF, or the io timeout), then closes"
+	default:
+		d = "server writes its node id, sends close_notify and FIN (closes first); client reads to EOF"
 	}
-	return "server writes its node id, sends close_notify and FIN; client reads to EOF, then closes the socket without close_notify"
+	if c.Reset {
+		return d + "; the client's close is a TCP reset (SO_LINGER 0), without close_notify"
+	}
+	return d + "; the client's close is a FIN, without close_notify"
 }
 
 func machine() results.Machine {

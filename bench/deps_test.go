@@ -23,10 +23,11 @@ var deps = map[string][]string{
 	"scenarios":          {"stdlib", "yaml"},
 	"bench/testbed":      {"stdlib"},
 	"bench/realserver":   {"stdlib"},
+	"bench/check":        {"loadgen"},
 	"loadgen":            {"results", "utls"},
 	"plots":              {"results", "gonum"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
-	"bench/cmd/tlsbench": {"bench", "plots", "results", "progressbar", "cli"},
+	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "progressbar", "cli"},
 }
 
 // externals maps a library's name in deps to its import path prefix.

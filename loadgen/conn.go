@@ -247,6 +247,11 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 	}
 	w.cc = countingConn{Conn: raw}
 	defer func() {
+		if cfg.Reset {
+			if tcp, ok := raw.(*net.TCPConn); ok {
+				tcp.SetLinger(0)
+			}
+		}
 		raw.Close()
 		o.in, o.out = w.cc.in, w.cc.out
 		w.cc.Conn = nil
@@ -290,6 +295,9 @@ func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint64) error
 		if _, err := tc.Write(cfg.HTTPRequest); err != nil {
 			return err
 		}
+		if cfg.CloseFirst {
+			return w.readSome(tc)
+		}
 		return w.readToEOF(tc)
 	case Ticket:
 		if c.cache == nil || c.cache.puts != puts {
@@ -307,7 +315,27 @@ func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint64) error
 		return nil
 	default:
 		raw.SetDeadline(time.Now().Add(cfg.IOTimeout))
+		if cfg.CloseFirst {
+			return w.readSome(tc)
+		}
 		return w.readToEOF(tc)
+	}
+}
+
+// readSome reads until the first application data arrives (a TLS 1.3
+// ticket before it is stored on the way), for a client that closes first.
+func (w *worker) readSome(tc *tls.Conn) error {
+	for {
+		n, err := tc.Read(w.buf)
+		if n > 0 {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
 	}
 }
 

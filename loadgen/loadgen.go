@@ -184,6 +184,23 @@ type Config struct {
 	// distribution with mean ThinkTime instead of using it as is.
 	ThinkExponential bool
 
+	// CloseFirst makes the client close first: it closes as soon as its
+	// after-handshake action has what it needs (the server's first
+	// application record, or the response) instead of waiting for the
+	// server to close. TIME_WAIT then stays on the client, whose ephemeral
+	// ports run out at high rates. False: the server closes first.
+	CloseFirst bool
+
+	// Reset closes with a TCP reset (SO_LINGER 0) instead of a FIN: no
+	// TIME_WAIT on the client, and no graceful close for the server.
+	Reset bool
+
+	// SourceAddrs are local addresses to dial from, spread over the
+	// workers (worker w uses SourceAddrs[w mod len]); several 127.0.0.x
+	// addresses multiply the ephemeral ports available on loopback. Empty:
+	// the kernel's choice.
+	SourceAddrs []string
+
 	// Seed seeds the Random balance and think times. Zero picks a random
 	// seed.
 	Seed uint64
@@ -284,6 +301,9 @@ func New(cfg Config) (*Generator, error) {
 		for i := w; i < cfg.Clients; i += cfg.Concurrency {
 			wk.clients = append(wk.clients, g.clients[i])
 		}
+		if n := len(cfg.SourceAddrs); n > 0 {
+			wk.dialer.LocalAddr = &net.TCPAddr{IP: net.ParseIP(cfg.SourceAddrs[w%n])}
+		}
 		wk.tls = &tls.Config{
 			ServerName:         cfg.ServerName,
 			RootCAs:            cfg.RootCAs,
@@ -323,6 +343,11 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.SessionIDs && cfg.Version != tls.VersionTLS12 {
 		errs = append(errs, errors.New("session IDs need TLS 1.2"))
+	}
+	for _, a := range cfg.SourceAddrs {
+		if net.ParseIP(a) == nil {
+			errs = append(errs, fmt.Errorf("source address %q is not an IP address", a))
+		}
 	}
 	if cfg.AfterHandshake == HTTP && len(cfg.HTTPRequest) == 0 {
 		errs = append(errs, errors.New("the http action needs an HTTPRequest"))

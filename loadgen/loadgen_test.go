@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -460,5 +461,69 @@ func TestClientsKeepTheirOwnSessions(t *testing.T) {
 		if h := p.Handshakes; h.Offered != 1 || h.Resumed != 1 || p.Fallbacks["no_session"] != 1 {
 			t.Errorf("%s: %+v, fallbacks %v; want client 1 with nothing to offer and client 0 resumed", tls.VersionName(v), h, p.Fallbacks)
 		}
+	}
+}
+
+// TestCloseOptions: a client that closes first, or with a reset, still
+// completes and resumes; source addresses are used in turn.
+func TestCloseOptions(t *testing.T) {
+	t.Parallel()
+	cert, pool := testCert(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	sources := map[string]int{}
+	srvCfg := &tls.Config{Certificates: []tls.Certificate{cert}} // one config: one ticket key
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+			mu.Lock()
+			sources[host]++
+			mu.Unlock()
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				tc := tls.Server(c, srvCfg)
+				if tc.Handshake() != nil {
+					return
+				}
+				tc.Write([]byte("node\n"))
+				io.Copy(io.Discard, tc) // the client closes first
+			}()
+		}
+	}()
+	for _, tt := range []struct {
+		name  string
+		reset bool
+	}{{"client closes first", false}, {"client resets", true}} {
+		for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+			cfg := config(ln.Addr().String(), pool, v, true)
+			cfg.CloseFirst, cfg.Reset = true, tt.reset
+			cfg.SourceAddrs = []string{"127.0.0.5", "127.0.0.6"}
+			g, err := loadgen.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.Run(context.Background(), loadgen.Phase{Name: "warmup", Count: 16}, nil)
+			p, err := g.Run(context.Background(), loadgen.Phase{Name: "m", Measured: true, Count: 40}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h := p.Handshakes; h.Resumed != 40 || len(p.Errors) != 0 {
+				t.Errorf("%s, %s: %+v, errors %v; want 40 resumed without errors", tt.name, tls.VersionName(v), h, p.Errors)
+			}
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sources) != 2 || sources["127.0.0.5"] == 0 || sources["127.0.0.6"] == 0 {
+		t.Errorf("connections came from %v, want both 127.0.0.5 and 127.0.0.6", sources)
 	}
 }

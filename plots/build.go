@@ -22,9 +22,6 @@ const (
 	MatrixPrefix    = "matrix-"
 )
 
-// kindColors color full and resumed handshakes in bar charts.
-var kindColors = []string{"#4E79A7", "#F28E2B"}
-
 // entry is one configuration as charts show it: the runs that share a
 // label (the repeats of a scenario).
 type entry struct {
@@ -62,9 +59,15 @@ func Build(runs []*results.Run) ([]Chart, error) {
 	charts := []Chart{s.rate(), s.latency(), s.cpu(), s.bytes(), s.timeline()}
 	if s.multiNode() {
 		charts = append(charts, s.resumption())
-		for _, e := range s.entries {
+		used := map[string]bool{}
+		for _, e := range s.ordered() {
 			if len(e.merged.Matrix) > 1 {
-				charts = append(charts, s.matrix(e))
+				c := s.matrix(e)
+				for n := 2; used[c.Name]; n++ {
+					c.Name = fmt.Sprintf("%s%s-%d", MatrixPrefix, fileSafe(e.label), n)
+				}
+				used[c.Name] = true
+				charts = append(charts, c)
 			}
 		}
 	}
@@ -359,7 +362,7 @@ func (s *set) sideBySide(metrics []func(results.Phase) (float64, bool), format f
 }
 
 func (s *set) rate() Chart {
-	b := &Bars{Axis: "handshakes per second (completed handshakes / measured window)", Series: []string{"full", "resumed"}, Colors: kindColors, Stacked: true}
+	b := &Bars{Axis: "handshakes per second (completed handshakes / measured window)", Series: []string{"full", "resumed"}, Colors: []string{"#4E79A7", "#F28E2B"}, Stacked: true}
 	rate := func(p results.Phase) (float64, bool) { return p.RatePerS, p.WindowS > 0 }
 	repeats := false
 	for g, group := range s.groups {

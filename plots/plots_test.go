@@ -70,7 +70,6 @@ func firstDiff(got, want string) string {
 	return "lengths differ: got " + strconv.Itoa(len(g)) + " lines, want " + strconv.Itoa(len(w))
 }
 
-
 // TestBuildGolden checks the specs that Build makes of the test runs:
 // series, labels, values, notes.
 func TestBuildGolden(t *testing.T) {

@@ -22,7 +22,6 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-
 // Page geometry and type sizes.
 const (
 	pageWidth = 11 * vg.Inch

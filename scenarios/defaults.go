@@ -86,6 +86,9 @@ func (s *Scenario) Defaults() {
 			s.Target.ServerName = host
 		}
 	}
+	if s.Close.First == "" {
+		s.Close.First = CloserServer
+	}
 	if s.Clients.Arrival == "" {
 		s.Clients.Arrival = ArrivalConstant
 	}

@@ -72,6 +72,9 @@ type Scenario struct {
 	// Timeouts bound every step of a connection.
 	Timeouts Timeouts `yaml:"timeouts" json:"timeouts"`
 
+	// Close is how connections end.
+	Close Closing `yaml:"close" json:"close"`
+
 	// Sweep, when set, replaces the recorded phases with open-loop steps of
 	// increasing rate (the phases that are not recorded still run first,
 	// as warm-ups).
@@ -167,6 +170,12 @@ type Clients struct {
 	// Arrival is how open-loop starts are spaced: constant or poisson.
 	// Default: constant.
 	Arrival Arrival `yaml:"arrival" json:"arrival,omitempty"`
+
+	// SourceAddresses are local IP addresses to dial from, spread over the
+	// connections in flight. Several 127.0.0.x addresses multiply the
+	// ephemeral ports available for loopback runs. Empty: the kernel's
+	// choice.
+	SourceAddresses []string `yaml:"source_addresses" json:"source_addresses,omitempty"`
 }
 
 // Arrival is how open-loop connection starts are spaced.
@@ -406,6 +415,28 @@ type Timeouts struct {
 	// IO bounds what the client does after the handshake. Default: 10s.
 	IO Duration `yaml:"io" json:"io"`
 }
+
+// Closing is how a connection ends. Who closes first keeps TIME_WAIT (60 s
+// on Linux): at thousands of connections a second a client that closes
+// first runs out of ephemeral ports.
+type Closing struct {
+	// First is who closes first: server (the client reads until the
+	// server closes) or client (the client closes once it has the first
+	// application data or the response). Default: server.
+	First Closer `yaml:"first" json:"first"`
+	// Reset makes the client close with a TCP reset (SO_LINGER 0): no
+	// TIME_WAIT, no graceful close. It changes the server's cost too.
+	Reset bool `yaml:"reset" json:"reset,omitempty"`
+}
+
+// Closer is the side that closes a connection first.
+type Closer string
+
+// The closers.
+const (
+	CloserServer Closer = "server"
+	CloserClient Closer = "client"
+)
 
 // Fault is one failure injected into the embedded testbed.
 type Fault struct {

@@ -42,6 +42,7 @@ var (
 	faultActions    = []FaultAction{FaultKill, FaultStall, FaultKillTestbed}
 	verifyModes     = []VerifyMode{VerifyCached, VerifyFull}
 	arrivals        = []Arrival{ArrivalConstant, ArrivalPoisson}
+	closers         = []Closer{CloserServer, CloserClient}
 )
 
 // Validate reports every semantic problem with s, each as a *FieldError,
@@ -66,6 +67,16 @@ func (s *Scenario) Validate() error {
 	v.server(s)
 	if s.TLS.CertFile != "" && !s.Target.Embedded() {
 		v.add("tls.cert_file", "cert_file is served by the embedded testbed; the target is remote")
+	}
+	enum(v, "close.first", "closer", s.Close.First, closers)
+	for i, a := range s.Clients.SourceAddresses {
+		ip := net.ParseIP(a)
+		switch {
+		case ip == nil:
+			v.add(fmt.Sprintf("clients.source_addresses[%d]", i), "not an IP address: %q", a)
+		case s.Target.Embedded() && !ip.IsLoopback():
+			v.add(fmt.Sprintf("clients.source_addresses[%d]", i), "the embedded testbed listens on loopback: use 127.0.0.0/8 addresses, got %s", a)
+		}
 	}
 	for i, p := range s.Phases {
 		if p.Rate < 0 || p.Rate > maxRate {

@@ -31,7 +31,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(runCommand(stdout, stderr), plotCommand(stdout), compareCommand(stdout), reportCommand(stdout), certsCommand(), testbedCommand())
+	root.AddCommand(runCommand(stdout, stderr), plotCommand(stdout), compareCommand(stdout), reportCommand(stdout), checkCommand(stdout, stderr), certsCommand(), testbedCommand())
 	err := root.ExecuteContext(ctx)
 	if err != nil && !started {
 		return &badInputError{err: fmt.Errorf("tlsbench: %w (see tlsbench --help)", err)}

@@ -1,0 +1,274 @@
+// Package check finds out what a TLS endpoint supports, the way a careful
+// person would with openssl s_client, but without its traps: which
+// protocol versions, TLS 1.2 cipher suites and key-exchange groups it
+// accepts (and with which alert it refuses the others), its certificate's
+// key type and chain size, whether it resumes sessions by session ID, by
+// TLS 1.2 ticket and by TLS 1.3 PSK, the ticket lifetime hint, whether it
+// issues a new ticket on resumption, and, for several addresses of one
+// service, whether a session from one address resumes at another and how
+// many key or cache domains stand behind the service.
+//
+// A check is sequential and gentle: one connection at a time, each bounded
+// by a timeout, a few dozen in all: about 35 for one address (4 versions,
+// the TLS 1.2 suites Go implements, 4 or 5 groups, 2 per resumption
+// mechanism), and with several addresses 2 more per ordered pair of
+// addresses (an address with itself included) and mechanism resumed: 54
+// more for 3 addresses and 3 mechanisms. Every certificate is verified
+// against the given roots (or the system's).
+//
+// The TLS 1.3 PSK test reads the connection until the server's
+// NewSessionTicket has arrived, which `openssl s_client -reconnect` does
+// not: it reconnects before the ticket is read and prints "New" every time.
+// Session IDs are offered by the session-ID engine of package loadgen
+// (uTLS), since Go's crypto/tls client cannot offer one.
+//
+// The package does not print: it returns a Report, which the command line
+// writes as a table or as JSON.
+package check
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"time"
+)
+
+// Config says what to check. The zero value is not usable: Address must be
+// set.
+type Config struct {
+	// Address is the service's host:port.
+	Address string
+
+	// Addresses are several addresses of the same service (host:port),
+	// for the cross-address tests. Empty: Address only.
+	Addresses []string
+
+	// ServerName is sent in SNI and verified in the certificate. Empty:
+	// the host part of Address.
+	ServerName string
+
+	// RootCAs verifies the server. Nil: the system roots.
+	RootCAs *x509.CertPool
+
+	// Timeout bounds each connection (dial, handshake, reading the
+	// ticket). Zero means 5 s.
+	Timeout time.Duration
+}
+
+// Report is what a check found. Its JSON form is stable: scripts may rely
+// on .versions.accepted, .versions.refused, .resumption.session_id,
+// .resumption.ticket_tls12, .resumption.psk_tls13 and .domains.
+type Report struct {
+	// Target is the service's address and ServerName the name verified.
+	Target     string `json:"target"`
+	ServerName string `json:"server_name"`
+	// Addresses are the addresses connected to.
+	Addresses []string `json:"addresses"`
+
+	// Versions lists the protocol versions ("1.0" .. "1.3") accepted and
+	// refused.
+	Versions Versions `json:"versions"`
+
+	// CipherSuites lists the TLS 1.2 cipher suites that Go can offer, as
+	// accepted or refused (empty when TLS 1.2 is refused), and the TLS 1.3
+	// suite negotiated (Go offers its fixed TLS 1.3 list).
+	CipherSuites Suites `json:"cipher_suites"`
+
+	// Groups lists the key-exchange groups accepted and refused, each
+	// offered alone, with the highest version accepted.
+	Groups Groups `json:"groups"`
+
+	// Certificate describes the chain the server sent.
+	Certificate *Certificate `json:"certificate,omitempty"`
+
+	// Resumption says by which mechanisms the first address resumes.
+	Resumption Resumption `json:"resumption"`
+
+	// Cross holds, for several addresses, whether a session issued at
+	// one address resumed at another (and at itself), by mechanism.
+	Cross []Cross `json:"cross,omitempty"`
+
+	// Domains is the estimated number of key or cache domains behind the
+	// addresses: groups of addresses that resume each other's sessions
+	// and not the others'. It is taken by DomainsBy, the first mechanism
+	// the first address resumes by, in the order a modern client uses
+	// them: psk_tls13, ticket_tls12, session_id. Null when none resumes.
+	Domains *int `json:"domains"`
+	// DomainsBy is the mechanism Domains was found by.
+	DomainsBy string `json:"domains_by,omitempty"`
+	// DomainGroups are the groups of addresses, by mechanism.
+	DomainGroups map[string][][]string `json:"domain_groups,omitempty"`
+
+	// Notes explain what the results mean where they may surprise.
+	Notes []string `json:"notes"`
+
+	// Connections is how many connections the check made.
+	Connections int `json:"connections"`
+}
+
+// Versions lists the protocol versions accepted and refused.
+type Versions struct {
+	Accepted []string `json:"accepted"`
+	Refused  []string `json:"refused"`
+	// Results has one entry per version, with the refusal's alert.
+	Results []Probe `json:"results"`
+}
+
+// Probe is the outcome of one offer: a version, a suite or a group.
+type Probe struct {
+	// Name is what was offered ("1.2", a suite name, a group name).
+	Name string `json:"name"`
+	// Accepted says the handshake completed.
+	Accepted bool `json:"accepted"`
+	// Negotiated is the suite (for version probes) or the version that
+	// was negotiated.
+	Negotiated string `json:"negotiated,omitempty"`
+	// Alert is the TLS alert the server sent when it refused, e.g.
+	// "handshake failure", "protocol version not supported".
+	Alert string `json:"alert,omitempty"`
+	// Error is the client's error when the refusal was not an alert
+	// (a closed connection, a negotiation the client refused).
+	Error string `json:"error,omitempty"`
+}
+
+// Suites lists cipher suites.
+type Suites struct {
+	TLS12Accepted []string `json:"tls12_accepted"`
+	TLS12Refused  []string `json:"tls12_refused"`
+	TLS12Results  []Probe  `json:"tls12_results,omitempty"`
+	// TLS13Negotiated is the suite negotiated with Go's TLS 1.3 offer.
+	TLS13Negotiated string `json:"tls13_negotiated,omitempty"`
+}
+
+// Groups lists key-exchange groups, each offered alone with Version.
+type Groups struct {
+	Version  string   `json:"version,omitempty"`
+	Accepted []string `json:"accepted"`
+	Refused  []string `json:"refused"`
+	Results  []Probe  `json:"results,omitempty"`
+}
+
+// Certificate describes a server's certificate chain.
+type Certificate struct {
+	// Key is the leaf's key type: rsa-2048, ecdsa-p256, ed25519, ...
+	Key string `json:"key"`
+	// ChainLength is the number of certificates sent; ChainBytes their
+	// DER size in total.
+	ChainLength int `json:"chain_length"`
+	ChainBytes  int `json:"chain_bytes"`
+	// Subject and Issuer are the leaf's.
+	Subject  string    `json:"subject"`
+	Issuer   string    `json:"issuer"`
+	NotAfter time.Time `json:"not_after"`
+	// Verified says the chain verified against the roots for ServerName.
+	Verified bool `json:"verified"`
+}
+
+// Resumption says how the first address resumes sessions.
+type Resumption struct {
+	// SessionID: a TLS 1.2 session offered by its session ID (no ticket)
+	// was resumed.
+	SessionID bool `json:"session_id"`
+	// TicketTLS12: a TLS 1.2 session ticket (RFC 5077) was resumed.
+	TicketTLS12 bool `json:"ticket_tls12"`
+	// PSKTLS13: a TLS 1.3 ticket (PSK) was resumed.
+	PSKTLS13 bool `json:"psk_tls13"`
+	// TicketLifetimeHintS is the lifetime the server gave its tickets, in
+	// seconds, by version ("tls12", "tls13").
+	TicketLifetimeHintS map[string]int64 `json:"ticket_lifetime_hint_s,omitempty"`
+	// TicketReissued says whether a resumed handshake brought a new
+	// ticket, by version.
+	TicketReissued map[string]bool `json:"ticket_reissued_on_resumption,omitempty"`
+	// Details explains each result in a sentence.
+	Details map[string]string `json:"details"`
+}
+
+// Cross is one cross-address test: a session issued at From, offered at
+// To.
+type Cross struct {
+	Mechanism string `json:"mechanism"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Resumed   bool   `json:"resumed"`
+	Error     string `json:"error,omitempty"`
+}
+
+// The mechanisms, as named in Report.
+const (
+	MechPSK13    = "psk_tls13"
+	MechTicket12 = "ticket_tls12"
+	MechID       = "session_id"
+)
+
+// Run checks the endpoint cfg names. It returns an error only when nothing
+// could be learned (bad input, or no connection could be made at all);
+// refusals are results.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	host, _, err := net.SplitHostPort(cfg.Address)
+	if err != nil {
+		return nil, fmt.Errorf("check: want host:port, got %q", cfg.Address)
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	addrs := cfg.Addresses
+	if len(addrs) == 0 {
+		addrs = []string{cfg.Address}
+	}
+	for _, a := range addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, fmt.Errorf("check: want host:port, got %q", a)
+		}
+	}
+	c := &checker{cfg: cfg, ctx: ctx}
+	r := &Report{
+		Target:     cfg.Address,
+		ServerName: cfg.ServerName,
+		Addresses:  addrs,
+		Versions:   Versions{Accepted: []string{}, Refused: []string{}},
+		Groups:     Groups{Accepted: []string{}, Refused: []string{}},
+		Resumption: Resumption{Details: map[string]string{}},
+		Notes:      []string{},
+		CipherSuites: Suites{
+			TLS12Accepted: []string{},
+			TLS12Refused:  []string{},
+		},
+	}
+	c.versions(r, addrs[0])
+	if len(r.Versions.Accepted) == 0 {
+		if c.unreachable {
+			return nil, fmt.Errorf("check: %s: %s", addrs[0], r.Versions.Results[len(r.Versions.Results)-1].Error)
+		}
+		r.Notes = append(r.Notes, "no protocol version was accepted: nothing more to check")
+		r.Connections = c.conns
+		return r, nil
+	}
+	c.suites(r, addrs[0])
+	c.groups(r, addrs[0])
+	c.resumption(r, addrs[0])
+	if len(addrs) > 1 {
+		c.cross(r, addrs)
+	}
+	c.domains(r, addrs)
+	r.Connections = c.conns
+	if err := ctx.Err(); err != nil {
+		return r, fmt.Errorf("check: %w", err)
+	}
+	return r, nil
+}
+
+// checker holds a check's state.
+type checker struct {
+	cfg Config
+	ctx context.Context
+	// conns counts the connections made.
+	conns int
+	// unreachable is set when a dial failed.
+	unreachable bool
+	// has remembers which versions were accepted.
+	has map[string]bool
+}

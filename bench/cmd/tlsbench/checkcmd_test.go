@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/realserver"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// TestCheckBadInput: a bad target or flag is bad input (exit 2) and
+// nothing is connected to.
+func TestCheckBadInput(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"check-no-port", []string{"check", "localhost"}},
+		{"check-bad-addresses", []string{"check", "127.0.0.2:8443", "--addresses", "a:b:c", "--timeout", "-1s"}},
+		{"check-no-target", []string{"check"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != exitBadInput || stdout != "" {
+				t.Errorf("exit %d, stdout %q; want %d and nothing", code, stdout, exitBadInput)
+			}
+			golden(t, tt.name, stderr)
+		})
+	}
+}
+
+// TestCheckJSON runs `tlsbench check --json` against an nginx node on
+// loopback: the keys that scripts rely on are there.
+func TestCheckJSON(t *testing.T) {
+	if err := realserver.Available(realserver.Nginx); err != nil {
+		t.Skipf("%v; .ci/run installs it", err)
+	}
+	set, err := bench.EnsureCerts(filepath.Join(os.TempDir(), "tlsbench-check-test-certs"), scenarios.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := realserver.Start(context.Background(), realserver.Config{Kind: realserver.Nginx, Hosts: []string{"127.0.0.2"},
+		CertFile: set.CertFile, KeyFile: set.KeyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Stop()
+	code, stdout, stderr := runCLI(t, "check", f.Addresses[0], "--json", "--ca", set.CAFile, "--server-name", bench.ServerName)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var r struct {
+		Versions struct {
+			Accepted, Refused []string
+		}
+		Resumption map[string]any
+		Domains    *int
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	if strings.Join(r.Versions.Accepted, ",") != "1.2,1.3" || strings.Join(r.Versions.Refused, ",") != "1.0,1.1" {
+		t.Errorf("versions %+v", r.Versions)
+	}
+	for _, k := range []string{"session_id", "ticket_tls12", "psk_tls13"} {
+		if v, ok := r.Resumption[k].(bool); !ok || !v {
+			t.Errorf("resumption.%s = %v, want true", k, r.Resumption[k])
+		}
+	}
+	if r.Domains == nil || *r.Domains != 1 {
+		t.Errorf("domains = %v, want 1", r.Domains)
+	}
+}
