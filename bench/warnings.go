@@ -25,6 +25,8 @@ const (
 	// fallbackShare: more than this share of offered sessions did not
 	// resume.
 	fallbackShare = 0.01
+	// schedLagLimitUS: the generator's timers woke this late (p99).
+	schedLagLimitUS = 5000
 )
 
 // timeOfDay formats the moments in warnings.
@@ -96,6 +98,9 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 		if pr := p.Prediction; pr != nil && math.Abs(pr.MeasuredShare-pr.ResumedShare) > pr.Tolerance {
 			add("prediction_mismatch", p.Name, "measured resumption %.1f%% differs from the %.1f%% the topology predicts (tolerance ±%.1f points; model: %s)",
 				100*pr.MeasuredShare, 100*pr.ResumedShare, 100*pr.Tolerance, pr.Model)
+		}
+		if l := p.SchedLagUS; l != nil && l.P99 > schedLagLimitUS {
+			add("generator_sched_lag", p.Name, "the generator's timers woke up to %.1f ms late (p99): its process is starved of CPU, so its latencies include its own queueing", l.P99/1000)
 		}
 		if pc := p.Pacing; pc != nil && pc.Scheduled > 0 && float64(pc.Late) > 0.01*float64(pc.Scheduled) {
 			add("generator_behind", p.Name, "%d of %d connections started more than %.0f µs after their intended start (lag p99 %.0f µs): all %d connections in flight were busy, or the generator was slow; latency counts from the intended start",

@@ -442,6 +442,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		}()
 	}
 	done := make(chan struct{})
+	probe := schedProbe(done)
 	if progress != nil {
 		go func() {
 			tick := time.NewTicker(200 * time.Millisecond)
@@ -464,6 +465,9 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	}
 	out, err := g.collect(ph, start, end)
 	out.Intervals = run.timeline.intervals(end)
+	if h := <-probe; h.TotalCount() > 0 {
+		out.SchedLagUS = &results.IntervalLatency{P50: float64(h.ValueAtQuantile(50)), P99: float64(h.ValueAtQuantile(99))}
+	}
 	if run.pacer != nil {
 		arrival := "constant"
 		if g.cfg.Poisson {

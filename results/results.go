@@ -242,6 +242,12 @@ type Phase struct {
 	// no model (a remote target).
 	Prediction *Prediction `json:"prediction,omitempty"`
 
+	// SchedLagUS is how late (µs) the Go runtime woke a 5 ms timer in the
+	// generator's process during the phase, p50 and p99: a generator
+	// starved of CPU wakes late, and its measurements then include its
+	// own queueing. Nil when the phase was too short to probe.
+	SchedLagUS *IntervalLatency `json:"sched_lag_us,omitempty"`
+
 	// Pacing describes an open-loop phase (nil for a closed loop). In an
 	// open loop LatencyUS.Connect is measured from each connection's
 	// intended start (corrected for coordinated omission);
