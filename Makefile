@@ -11,7 +11,7 @@ BENCH_FLAGS     ?=
 RESULTS         ?= results/runs
 PLOTS           ?= plots/out
 
-.PHONY: all build certs bench test vet perf clean
+.PHONY: all build certs bench bench-real test vet perf clean
 
 all: build
 
@@ -26,6 +26,11 @@ certs: build
 ## bench: run the default scenario set against the embedded testbed, print the comparison table, draw the charts into plots/out/ and list them
 bench: build certs
 	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS)
+
+## bench-real: the scenarios on real servers (nginx, HAProxy; apt-get install nginx libnginx-mod-stream haproxy): session IDs, tickets, the AWS presets on 3 nginx nodes, HAProxy in front
+REAL_SCENARIOS ?= $(sort $(wildcard scenarios/nginx-*.yaml)) $(sort $(wildcard scenarios/haproxy-*.yaml))
+bench-real: build certs
+	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs $(REAL_SCENARIOS)
 
 ## test: vet and the whole test suite (what .ci/run calls)
 test: vet

@@ -422,7 +422,7 @@ func (w *worker) connectIDs(run *phaseRun, c *client, o *outcome, established ti
 		o.issuer = st.issuer
 	}
 	conn, err := st.client.Handshake(run.hard, &w.cc, offer)
-	o.handshake = time.Since(established)
+	o.handshake = w.g.clock.Now().Sub(established)
 	if err != nil {
 		o.stage, o.err, o.class, o.failed = StageHandshake, err, classifyIDs(err), true
 		// As crypto/tls drops a ticket after a failed resumption (RFC
@@ -453,7 +453,9 @@ func (w *worker) connectIDs(run *phaseRun, c *client, o *outcome, established ti
 }
 
 // afterIDs performs the after-handshake action on a session-ID
-// connection. Ticket acts as Close: no ticket is ever asked for.
+// connection: as the crypto/tls engine does, it reads to EOF, or (with
+// CloseFirst) until the first application data. Ticket acts as Close: no
+// ticket is ever asked for.
 func (w *worker) afterIDs(conn *IDConn) error {
 	cfg := &w.g.cfg
 	switch cfg.AfterHandshake {
@@ -468,7 +470,11 @@ func (w *worker) afterIDs(conn *IDConn) error {
 		w.cc.SetDeadline(time.Now().Add(cfg.IOTimeout))
 	}
 	for {
-		if _, err := conn.Read(w.buf); err != nil {
+		n, err := conn.Read(w.buf)
+		if n > 0 && cfg.CloseFirst {
+			return nil
+		}
+		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}

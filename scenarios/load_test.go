@@ -355,7 +355,7 @@ func TestValidate(t *testing.T) {
 			s.Resumption = scenarios.ResumeIDs
 		}, []string{
 			"resumption: resumption ids offers a TLS 1.2 session ID; TLS 1.3 has none (use tickets, or tls.version 1.2)",
-			"resumption: resumption ids needs an OpenSSL-class server (server nginx, haproxy or openssl, or a target): Go's crypto/tls server never resumes by session ID",
+			"resumption: resumption ids needs an OpenSSL-class server: server nginx, haproxy or openssl, or a target.address (which --target overrides); Go's crypto/tls server never resumes by session ID",
 		}},
 		{"ids on nginx", func(s *scenarios.Scenario) {
 			s.Server = scenarios.ServerNginx

@@ -303,7 +303,7 @@ func (v *validator) server(s *Scenario) {
 			v.add("resumption", "resumption ids offers a TLS 1.2 session ID; TLS %s has none (use tickets, or tls.version 1.2)", s.TLS.Version)
 		}
 		if !real && !remote {
-			v.add("resumption", "resumption ids needs an OpenSSL-class server (server nginx, haproxy or openssl, or a target): Go's crypto/tls server never resumes by session ID")
+			v.add("resumption", "resumption ids needs an OpenSSL-class server: server nginx, haproxy or openssl, or a target.address (which --target overrides); Go's crypto/tls server never resumes by session ID")
 		}
 		if real && s.Topology.SessionCache == Off {
 			v.add("topology.session_cache", "resumption ids needs the servers' session cache, got off")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -225,6 +226,82 @@ func TestBalancer(t *testing.T) {
 		if c.Full != 2 {
 			t.Errorf("node %d: %d full handshakes, want 2 of 6 (%+v)", c.Node, c.Full, c)
 		}
+	}
+}
+
+// TestMain lets the test binary start a fleet in a child process for
+// TestNoOrphans.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == "start-fleet" {
+		set, err := bench.EnsureCerts(certDir, scenarios.ECDSAP256)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		f, err := realserver.Start(context.Background(), realserver.Config{Kind: realserver.Kind(os.Args[2]),
+			Hosts: []string{"127.0.0.2", "127.0.0.3"}, CertFile: set.CertFile, KeyFile: set.KeyFile,
+			CAFile: set.CAFile, ServerName: bench.ServerName})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(f.PIDs(), f.Dir())
+		select {} // until killed
+	}
+	os.Exit(m.Run())
+}
+
+// TestNoOrphans: when the process that started the nodes is killed
+// (SIGKILL: no Stop runs), the kernel kills the nodes too.
+func TestNoOrphans(t *testing.T) {
+	for _, k := range []realserver.Kind{realserver.Nginx, realserver.HAProxy, realserver.OpenSSL} {
+		t.Run(string(k), func(t *testing.T) {
+			need(t, k)
+			cmd := exec.Command(os.Args[0], "start-fleet", string(k))
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var line string
+			buf := make([]byte, 512)
+			n, _ := out.Read(buf)
+			line = string(buf[:n])
+			var pids []int
+			var dir string
+			open, close := strings.Index(line, "["), strings.Index(line, "]")
+			if open < 0 || close < open {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("child said %q", line)
+			}
+			for _, f := range strings.Fields(line[open+1 : close]) {
+				var pid int
+				fmt.Sscan(f, &pid)
+				pids = append(pids, pid)
+			}
+			dir = strings.TrimSpace(line[close+1:])
+			defer os.RemoveAll(dir) // Stop never ran
+			cmd.Process.Kill()
+			cmd.Wait()
+			deadline := time.Now().Add(5 * time.Second)
+			for _, pid := range pids {
+				for syscall.Kill(pid, 0) == nil {
+					// A zombie until its parent (now init) reaps it:
+					// look at its state.
+					if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err != nil || strings.Contains(string(st), ") Z ") {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("node process %d outlived the process that started it", pid)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
 	}
 }
 

@@ -185,7 +185,7 @@ func writeCheck(w io.Writer, r *check.Report) {
 					cells = append(cells, fmt.Sprintf("%s→%s %s", x.From, x.To, mark))
 				}
 			}
-			row("across ("+m+")", strings.Join(cells, ", "))
+			row(fmt.Sprintf("across (%s: %d domain(s))", m, len(r.DomainGroups[m])), strings.Join(cells, ", "))
 		}
 	}
 	if r.Domains != nil {

@@ -190,8 +190,14 @@ func announceTargets(stderr io.Writer, scs []*scenarios.Scenario) {
 
 func describe(sc *scenarios.Scenario) string {
 	target := "embedded testbed"
-	if !sc.Target.Embedded() {
+	switch {
+	case !sc.Target.Embedded():
 		target = sc.Target.Address
+	case sc.Server.Real():
+		target = fmt.Sprintf("%d %s node(s)", sc.Topology.Nodes, sc.Server)
+		if sc.Topology.Balancer == scenarios.BalancerHAProxy {
+			target += " behind HAProxy"
+		}
 	}
 	return fmt.Sprintf("TLS %s, %s, resumption %s, %d clients × %d concurrent, %s verification, %s",
 		sc.TLS.Version, sc.TLS.Key, sc.Resumption, sc.Clients.Count, sc.Clients.Concurrency, sc.TLS.Verify, target)
