@@ -119,7 +119,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	}
 	run.Client = results.Client{
 		AfterHandshake: string(sc.AfterHandshake),
-		Close:          closeDescription(sc.AfterHandshake, sc.Close),
+		Close:          closeDescription(sc.AfterHandshake, sc.Close, sc.Resumption == scenarios.ResumeIDs),
 		SessionCache:   "none: every handshake is full",
 		Clients:        sc.Clients.Count,
 		Concurrency:    sc.Clients.Concurrency,
@@ -156,6 +156,13 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 		ph, err := gen.Run(ctx, lp, progress)
 		after, aerr := srv.snapshot(context.WithoutCancel(ctx))
 		fillServerSide(&ph, before, after)
+		if srv.real != nil && ph.Server != nil {
+			// Real servers do not say why they refused a session.
+			ph.Server.Fallbacks = nil
+			for j := range ph.Server.Nodes {
+				ph.Server.Nodes[j].Fallbacks = nil
+			}
+		}
 		// A server that stops answering is measured, not fatal: the run
 		// goes on and the result says from when its counts are missing.
 		if serr := errors.Join(berr, aerr); serr != nil && !unobservable {
@@ -164,8 +171,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 				Message: fmt.Sprintf("the servers' own counters could not be read from phase %s on (%v): server-side counts are missing from there", p.Name, serr)})
 		}
 		run.Phases = append(run.Phases, ph)
-		if srv.tb != nil {
-			pr := predictor{sc: sc, epoch: srv.tb.Epoch}
+		if srv.tb != nil || srv.real != nil {
+			pr := predictor{sc: sc}
+			if srv.tb != nil {
+				pr.epoch = srv.tb.Epoch
+			}
 			run.Phases[i].Prediction = pr.predict(run, i)
 		}
 		if err != nil {
@@ -567,7 +577,7 @@ func groupID(g scenarios.Group) (tls.CurveID, bool) {
 	return 0, false
 }
 
-func closeDescription(a scenarios.AfterHandshake, c scenarios.Closing) string {
+func closeDescription(a scenarios.AfterHandshake, c scenarios.Closing, sessionIDs bool) string {
 	var d string
 	switch {
 	case a == scenarios.Close:
@@ -583,10 +593,14 @@ func closeDescription(a scenarios.AfterHandshake, c scenarios.Closing) string {
 	default:
 		d = "server writes its node id, sends close_notify and FIN (closes first); client reads to EOF"
 	}
-	if c.Reset {
-		return d + "; the client's close is a TCP reset (SO_LINGER 0), without close_notify"
+	notify := "without close_notify"
+	if (c.Notify != nil && *c.Notify) || sessionIDs {
+		notify = "after sending close_notify"
 	}
-	return d + "; the client's close is a FIN, without close_notify"
+	if c.Reset {
+		return d + "; the client's close is a TCP reset (SO_LINGER 0), " + notify
+	}
+	return d + "; the client's close is a FIN, " + notify
 }
 
 func machine() results.Machine {

@@ -41,12 +41,18 @@ type CertSet struct {
 	KeyFile string
 }
 
-// EnsureCerts returns the chain for key under dir (dir/<key>/), creating a
+// EnsureCerts returns the chain for key under dir (dir/<key>/, as absolute
+// paths), creating a
 // throwaway CA and leaf if they are missing, unreadable or expire within a
 // day. The directory is created 0700 and key files 0600. Private keys are
 // written only there: never to results or logs.
 func EnsureCerts(dir string, key scenarios.KeyType) (CertSet, error) {
-	d := filepath.Join(dir, string(key))
+	// Absolute paths: real servers run in directories of their own.
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return CertSet{}, fmt.Errorf("bench: certificates: %w", err)
+	}
+	d := filepath.Join(abs, string(key))
 	set := CertSet{
 		CAFile:   filepath.Join(d, "ca.pem"),
 		CertFile: filepath.Join(d, "leaf.pem"),

@@ -122,9 +122,15 @@ func (pr *predictor) simulate(run *results.Run, i int, revisit float64) (float64
 		return s.gen < cur && offset(node)+float64(s.gen+1)*every+overlap > t
 	}
 
-	first := run.Phases[0].StartedAt.Sub(pr.epoch).Seconds()
-	from := run.Phases[i].StartedAt.Sub(pr.epoch).Seconds()
-	to := run.Phases[i].EndedAt.Sub(pr.epoch).Seconds()
+	epoch := pr.epoch
+	if epoch.IsZero() {
+		// No rotation schedule (real servers): any origin will do, but a
+		// zero time would saturate Sub.
+		epoch = run.Phases[0].StartedAt
+	}
+	first := run.Phases[0].StartedAt.Sub(epoch).Seconds()
+	from := run.Phases[i].StartedAt.Sub(epoch).Seconds()
+	to := run.Phases[i].EndedAt.Sub(epoch).Seconds()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var visits, resumed int64
 	for c := range m {

@@ -246,11 +246,17 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		return
 	}
 	w.cc = countingConn{Conn: raw}
+	var tc *tls.Conn
 	defer func() {
 		if cfg.Reset {
 			if tcp, ok := raw.(*net.TCPConn); ok {
 				tcp.SetLinger(0)
 			}
+		}
+		if cfg.CloseNotify && tc != nil && !o.failed {
+			// close_notify, then the socket; its bytes are counted.
+			raw.SetWriteDeadline(time.Now().Add(cfg.IOTimeout))
+			tc.Close()
 		}
 		raw.Close()
 		o.in, o.out = w.cc.in, w.cc.out
@@ -262,7 +268,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		return
 	}
 	w.caches.cur = c.cache
-	tc := tls.Client(&w.cc, w.tls)
+	tc = tls.Client(&w.cc, w.tls)
 	err = tc.HandshakeContext(run.hard)
 	o.handshake = clk.Now().Sub(established)
 	if err != nil {

@@ -191,6 +191,11 @@ type Config struct {
 	// ports run out at high rates. False: the server closes first.
 	CloseFirst bool
 
+	// CloseNotify sends close_notify before closing, as a browser closing
+	// gracefully does. OpenSSL servers drop a session from their cache
+	// when the connection ends without it.
+	CloseNotify bool
+
 	// Reset closes with a TCP reset (SO_LINGER 0) instead of a FIN: no
 	// TIME_WAIT on the client, and no graceful close for the server.
 	Reset bool

@@ -89,6 +89,10 @@ func (s *Scenario) Defaults() {
 	if s.Close.First == "" {
 		s.Close.First = CloserServer
 	}
+	if s.Close.Notify == nil {
+		notify := true
+		s.Close.Notify = &notify
+	}
 	if s.Clients.Arrival == "" {
 		s.Clients.Arrival = ArrivalConstant
 	}

@@ -427,6 +427,11 @@ type Closing struct {
 	// Reset makes the client close with a TCP reset (SO_LINGER 0): no
 	// TIME_WAIT, no graceful close. It changes the server's cost too.
 	Reset bool `yaml:"reset" json:"reset,omitempty"`
+	// Notify makes the client send close_notify before it closes, as a
+	// browser closing gracefully does. OpenSSL servers (nginx, HAProxy)
+	// drop a session from their cache when a connection ends without it.
+	// Default: true.
+	Notify *bool `yaml:"notify" json:"notify"`
 }
 
 // Closer is the side that closes a connection first.

@@ -144,5 +144,5 @@ func writeComparison(w io.Writer, runs []*results.Run) {
 	if n > 0 {
 		fmt.Fprintf(w, "%d warnings in these runs: see each run above and the result files' .warnings\n", n)
 	}
-	fmt.Fprintln(w, "latency in µs from HDR histograms; CPU is user+system over the phase window per completed handshake (client: tlsbench, server: the testbed process); bytes are TLS records each way, dial to close, TCP/IP headers excluded")
+	fmt.Fprintln(w, "latency in µs from HDR histograms; CPU is user+system over the phase window per completed handshake (client: tlsbench, server: the server processes tlsbench started, when it started them); bytes are TLS records each way, dial to close, TCP/IP headers excluded")
 }
