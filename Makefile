@@ -41,9 +41,16 @@ vet:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-## perf: the speed benchmarks (client CPU per handshake, allocations on the recording path)
-perf:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./loadgen/...
+## perf: the speed benchmarks, the memory of 100,000 idle clients, a saturation sweep, and the
+## side-by-side comparison with h2load and openssl s_time against the same nginx (installed if missing)
+perf: build
+	@command -v nginx >/dev/null && command -v h2load >/dev/null && command -v openssl >/dev/null || \
+		{ apt-get update -q && apt-get install -y -q nginx nghttp2-client openssl; }
+	$(GO) test -run='^$$' -bench='Record|ChainCache|Handshake' -benchtime=2000x -benchmem -count=1 ./loadgen/
+	$(GO) test -run='^$$' -bench='IdleClients' -benchtime=1x -count=1 -timeout 20m ./loadgen/
+	$(BIN) run --progress off -o $(RESULTS) scenarios/sweep-tls13-ecdsa.yaml
+	$(GO) build -o bin/tlsperf ./bench/cmd/tlsperf
+	bin/tlsperf -tlsbench $(BIN) -o $(RESULTS) $(PERF_FLAGS)
 
 clean:
 	rm -rf bin

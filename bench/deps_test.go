@@ -27,6 +27,7 @@ var deps = map[string][]string{
 	"loadgen":            {"results", "utls"},
 	"plots":              {"results", "gonum"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
+	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
 	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "progressbar", "cli"},
 }
 

@@ -31,6 +31,10 @@ func Write(path string, run *Run) error {
 	return writeAtomic(path, data)
 }
 
+// WriteFile writes data to path atomically, as Write does, for other
+// files that scripts read (the perf comparison).
+func WriteFile(path string, data []byte) error { return writeAtomic(path, data) }
+
 func writeAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
