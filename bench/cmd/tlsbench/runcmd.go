@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -28,6 +29,7 @@ type runFlags struct {
 	grace      time.Duration
 	repeat     int    // run the set this many times, interleaved
 	plotDir    string // draw the charts of the run set here at the end
+	cpuprofile string // write a CPU profile of the generator here
 }
 
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -54,6 +56,8 @@ file:line:col: key.path: message and nothing runs.`,
 	fl.StringVarP(&f.outDir, "output", "o", filepath.Join("results", "runs"), "directory for result files")
 	fl.StringVar(&f.certDir, "cert-dir", "certs", "directory for the embedded testbed's throwaway certificates")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar: auto (when stderr is a terminal), on or off")
+	fl.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the generator to this file")
+	fl.MarkHidden("cpuprofile")
 	fl.DurationVar(&f.grace, "grace", 2*time.Second, "on Ctrl-C, how long connections in flight may finish (a second Ctrl-C cuts them at once)")
 	fl.IntVar(&f.repeat, "repeat", 1, "run the whole set N times, interleaved (1st of each scenario, then 2nd, ...); tables show median ± spread")
 	fl.StringVar(&f.plotDir, "plots", "", "at the end, draw the charts of the run set into this directory and list them")
@@ -125,6 +129,17 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	scs, err := loadAll(paths, f)
 	if err != nil {
 		return err
+	}
+	if f.cpuprofile != "" {
+		pf, err := os.Create(f.cpuprofile)
+		if err != nil {
+			return &badInputError{err: fmt.Errorf("--cpuprofile: %w", err)}
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	announceTargets(stderr, scs)
 	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
