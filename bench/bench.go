@@ -520,6 +520,11 @@ func loadgenConfig(sc *scenarios.Scenario, srv *servers) (loadgen.Config, error)
 		IOTimeout:           time.Duration(sc.Timeouts.IO),
 		ThinkTime:           time.Duration(sc.Clients.ThinkTime),
 		ThinkExponential:    sc.Clients.Think == scenarios.ThinkExponential,
+		SourceAddrs:         sc.Clients.SourceAddresses,
+		// The close sequence, as closeDescription records it.
+		CloseFirst:  sc.Close.First == scenarios.CloserClient,
+		Reset:       sc.Close.Reset,
+		CloseNotify: sendsCloseNotify(sc.Close),
 	}
 	switch sc.TLS.Version {
 	case scenarios.TLS12:
@@ -594,13 +599,19 @@ func closeDescription(a scenarios.AfterHandshake, c scenarios.Closing, sessionID
 		d = "server writes its node id, sends close_notify and FIN (closes first); client reads to EOF"
 	}
 	notify := "without close_notify"
-	if (c.Notify != nil && *c.Notify) || sessionIDs {
+	if sendsCloseNotify(c) || sessionIDs {
 		notify = "after sending close_notify"
 	}
 	if c.Reset {
 		return d + "; the client's close is a TCP reset (SO_LINGER 0), " + notify
 	}
 	return d + "; the client's close is a FIN, " + notify
+}
+
+// sendsCloseNotify reports whether the crypto/tls engine's clients send
+// close_notify before closing (the session-ID engine always does).
+func sendsCloseNotify(c scenarios.Closing) bool {
+	return c.Notify != nil && *c.Notify
 }
 
 func machine() results.Machine {

@@ -196,3 +196,24 @@ topology: {nodes: 3, balancer: haproxy, session_cache: off, `+tt.topo+"}\n"+phas
 		})
 	}
 }
+
+// TestRealStatefulTickets13: TLS 1.3 stateful tickets (nginx with tickets
+// off and a session cache) resume at least 99 % after the warm-up, by the
+// client's count and nginx's log. nginx waits for the client's
+// close_notify after sending its own; a client that closes without one
+// loses, now and then, the session it holds: OpenSSL takes the bare FIN
+// for a close_notify, forgets that it sent its own, and SSL_free then drops
+// the connection's last-issued session from the cache.
+func TestRealStatefulTickets13(t *testing.T) {
+	needServers(t, realserver.Nginx)
+	run, m := runReal(t, `server: nginx
+tls: {version: "1.3", key: ecdsa-p256, groups: [x25519]}
+resumption: cache
+`+realPhases)
+	if got := share(m); got < 0.99 {
+		t.Errorf("resumed %d of %d (%.3f), want at least 99 %%", m.Handshakes.Resumed, m.Handshakes.Completed(), got)
+	}
+	if !strings.Contains(run.Client.Close, "after sending close_notify") {
+		t.Errorf("recorded close %q, want the client's close_notify", run.Client.Close)
+	}
+}

@@ -192,8 +192,9 @@ type Config struct {
 	CloseFirst bool
 
 	// CloseNotify sends close_notify before closing, as a browser closing
-	// gracefully does. OpenSSL servers drop a session from their cache
-	// when the connection ends without it.
+	// gracefully does. Without it nginx (OpenSSL 3) drops the session it
+	// issued last from its cache whenever the client's FIN is in before
+	// nginx reads for the client's close_notify: a scheduling race.
 	CloseNotify bool
 
 	// Reset closes with a TCP reset (SO_LINGER 0) instead of a FIN: no

@@ -70,4 +70,10 @@ func ExampleBuild() {
 		}
 		fmt.Printf("  %s: %d bars, whisker %v\n", row.Label, len(row.Bars), len(row.Range) == 2)
 	}
+	// Output:
+	// TLS 1.3 · ecdsa-p256 · x25519
+	//   tls13-ecdsa-full ×2 *: 2 bars, whisker true
+	//   tls13-ecdsa-resumed ×2 *: 2 bars, whisker true
+	// TLS 1.3 · ecdsa-p256 · x25519 · 3 nodes, random, ticket keys per-node, cache per-node
+	//   three-nodes-per-node-keys ×2 *: 2 bars, whisker true
 }

@@ -547,11 +547,16 @@ func drawLines(area draw.Canvas, ls *Lines) error {
 	return nil
 }
 
-// logTicks labels 1-2-5 steps between lo and hi.
+// logTicks labels 1-2-5 steps between lo and hi, or 1-1.5-2-3-5-7 steps
+// when the range is under two decades.
 func logTicks(lo, hi float64) []plot.Tick {
+	steps := []float64{1, 2, 5}
+	if hi/lo < 100 {
+		steps = []float64{1, 1.5, 2, 3, 5, 7}
+	}
 	var ticks []plot.Tick
 	for e := math.Pow(10, math.Floor(math.Log10(lo))); e <= hi; e *= 10 {
-		for _, s := range []float64{1, 2, 5} {
+		for _, s := range steps {
 			v := s * e
 			if v >= lo*(1-1e-9) && v <= hi*(1+1e-9) {
 				ticks = append(ticks, plot.Tick{Value: v, Label: fmt.Sprintf("%g", v)})

@@ -428,9 +428,10 @@ type Closing struct {
 	// TIME_WAIT, no graceful close. It changes the server's cost too.
 	Reset bool `yaml:"reset" json:"reset,omitempty"`
 	// Notify makes the client send close_notify before it closes, as a
-	// browser closing gracefully does. OpenSSL servers (nginx, HAProxy)
-	// drop a session from their cache when a connection ends without it.
-	// Default: true.
+	// browser closing gracefully does. Without it nginx (OpenSSL 3) drops
+	// the session it issued last from its cache whenever the client's FIN
+	// is in before nginx reads for the client's close_notify (a scheduling
+	// race; HAProxy and s_server keep it). Default: true.
 	Notify *bool `yaml:"notify" json:"notify"`
 }
 

@@ -56,6 +56,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -340,7 +341,10 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 }
 
 func start(ctx context.Context, cfg Config) (*Fleet, error, bool) {
-	dir, err := os.MkdirTemp("", "tlsbench-"+string(cfg.Kind)+"-*")
+	// The directory names its owner's PID, so that a later run can remove
+	// the key files of a run that was killed before it could (SIGKILL).
+	removeStale(os.TempDir())
+	dir, err := os.MkdirTemp("", fmt.Sprintf("tlsbench-%s-pid%d-*", cfg.Kind, os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("realserver: %w", err), false
 	}
@@ -536,4 +540,29 @@ func programVersion(bin string, args ...string) string {
 		}
 	}
 	return line
+}
+
+// removeStale removes the fleet directories in tmp whose owning process no
+// longer runs: what a killed run left behind, key files included.
+func removeStale(tmp string) {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "tlsbench-*-pid*-*"))
+	for _, d := range dirs {
+		var kind string
+		var pid int
+		name := filepath.Base(d)
+		i := strings.Index(name, "-pid")
+		if i < 0 {
+			continue
+		}
+		kind = name[len("tlsbench-"):i]
+		if _, err := fmt.Sscanf(name[i+len("-pid"):], "%d", &pid); err != nil || kind == "" || pid <= 0 {
+			continue
+		}
+		if pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+			os.RemoveAll(d)
+		}
+	}
 }

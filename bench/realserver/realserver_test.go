@@ -316,3 +316,32 @@ func TestStartFails(t *testing.T) {
 		t.Fatalf("Start with a bad cipher list: %v, want an error quoting nginx", err)
 	}
 }
+
+// TestRemoveStale: the directory of a run whose process is gone (killed
+// before it could clean up) is removed; a live owner's is kept.
+func TestRemoveStale(t *testing.T) {
+	tmp := t.TempDir()
+	// A PID that is not running: a child that has exited and been reaped.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(tmp, fmt.Sprintf("tlsbench-nginx-pid%d-123", dead.Process.Pid))
+	live := filepath.Join(tmp, fmt.Sprintf("tlsbench-nginx-pid%d-456", os.Getppid()))
+	other := filepath.Join(tmp, "tlsbench-unrelated")
+	for _, d := range []string{stale, live, other} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d, "ticket-0.key"), []byte("k"), 0o600)
+	}
+	realserver.RemoveStaleForTest(tmp)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the dead run's directory is still there (%v)", err)
+	}
+	for _, d := range []string{live, other} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s was removed: %v", d, err)
+		}
+	}
+}

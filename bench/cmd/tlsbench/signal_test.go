@@ -162,3 +162,57 @@ func TestSecondInterruptCutsInFlight(t *testing.T) {
 		t.Errorf("stderr does not say the connections were cut:\n%s", stderr)
 	}
 }
+
+// TestInterruptStopsRealServers: Ctrl-C during a run on a real nginx stops
+// it and leaves no temporary files (its configuration and key files)
+// behind.
+func TestInterruptStopsRealServers(t *testing.T) {
+	if _, err := exec.LookPath("nginx"); err != nil {
+		t.Skip("nginx is not installed (apt-get install nginx libnginx-mod-stream)")
+	}
+	tmp := t.TempDir()
+	out := t.TempDir()
+	scenario := filepath.Join(t.TempDir(), "nginx.yaml")
+	os.WriteFile(scenario, []byte("server: nginx\nresumption: tickets\nclients: {count: 8, concurrency: 2}\nphases: [{name: measure, duration: 1h}]\n"), 0o644)
+	cmd := exec.Command(os.Args[0], "tlsbench-main", "run", "--progress", "off", "-o", out, "--cert-dir", filepath.Join(t.TempDir(), "certs"), scenario)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	// Wait until nginx runs (its directory appears), then a little more.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		entries, _ := os.ReadDir(tmp)
+		if len(entries) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx's directory never appeared in TMPDIR; stderr:\n%s", &stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	kids := children(cmd.Process.Pid)
+	time.Sleep(time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := waitExit(t, cmd, 30*time.Second); code != exitInterrupted {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, &stderr)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left behind in TMPDIR: %v", names)
+	}
+	for _, pid := range kids {
+		if data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat")); err == nil && !bytes.Contains(data, []byte(") Z ")) {
+			t.Errorf("server process %d still runs", pid)
+		}
+	}
+	if run := onlyResult(t, out); !run.Partial || run.Phases[0].Handshakes.Completed() == 0 {
+		t.Errorf("partial %v, %d handshakes; want the partial run", run.Partial, run.Phases[0].Handshakes.Completed())
+	}
+}

@@ -1,0 +1,4 @@
+package realserver
+
+// RemoveStaleForTest exposes removeStale to the external tests.
+var RemoveStaleForTest = removeStale
