@@ -50,7 +50,7 @@ perf: build
 	$(GO) test -run='^$$' -bench='IdleClients' -benchtime=1x -count=1 -timeout 20m ./loadgen/
 	$(BIN) run --progress off -o $(RESULTS) scenarios/sweep-tls13-ecdsa.yaml
 	$(GO) build -o bin/tlsperf ./bench/cmd/tlsperf
-	bin/tlsperf -tlsbench $(BIN) -o $(RESULTS) $(PERF_FLAGS)
+	bin/tlsperf -tlsbench $(BIN) -o results/perf $(PERF_FLAGS)
 
 clean:
 	rm -rf bin

@@ -64,7 +64,10 @@ faults: [{at: 1s, action: `+tt.action+`, node: 1}]
 			if w := warning(run, "node_failed"); !strings.Contains(w, "node 1 (") || !strings.Contains(w, tt.class) {
 				t.Errorf("node_failed warning = %q, want it to name node 1 and %s", w, tt.class)
 			}
-			if m.Server == nil || m.Server.Handshakes != m.Handshakes.Completed() {
+			// A node killed mid-handshake can leave a TLS 1.3 client done
+			// while the server never read its Finished: the counts may
+			// differ by the connections in flight (3).
+			if d := m.Handshakes.Completed() - m.Server.Handshakes; m.Server == nil || d < 0 || d > 3 {
 				t.Errorf("server counts %+v, client completed %d", m.Server, m.Handshakes.Completed())
 			}
 		})

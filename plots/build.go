@@ -238,6 +238,7 @@ var warningText = map[string]string{
 	"no_handshakes":        "no handshake completed",
 	"no_tls13_ticket":      "TLS 1.3 closed right after the handshake: no ticket was stored, nothing could resume",
 	"insecure_skip_verify": "certificate verification was off",
+	"generator_sched_lag":  "the generator's timers woke late: it was starved of CPU, so its latencies include its own queueing",
 }
 
 // measuredWarnings returns the warnings about a run's measured phases or
@@ -291,6 +292,9 @@ func warningNotes(entries []*entry, all bool) []string {
 		msg := warningText[c.name]
 		if msg == "" {
 			msg = c.msg
+			if len(c.labels) > 1 {
+				msg = "for example, " + c.labels[0] + ": " + msg
+			}
 		}
 		notes = append(notes, fmt.Sprintf("* %s: %s (%s)", c.name, msg, strings.Join(c.labels, ", ")))
 	}
@@ -589,7 +593,7 @@ func foldTail(ivs []results.Interval) []results.Interval {
 
 func (s *set) timeline() Chart {
 	rate := Panel{Y: Axis{Label: "handshakes/s", Scale: "linear"}}
-	p99 := Panel{Y: Axis{Label: "handshake p99, µs", Scale: "linear"}}
+	p99 := Panel{Y: Axis{Label: "handshake p99, µs (log scale)", Scale: "log"}}
 	lines := &Lines{X: Axis{Label: "seconds since the run's first connection", Scale: "linear"}}
 	for _, e := range s.ordered() {
 		label := e.label

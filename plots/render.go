@@ -34,10 +34,12 @@ var (
 	sansBold = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: 3} // 3 is x/image/font.WeightBold (CSS 700)
 	gray     = color.Gray{Y: 90}
 	light    = color.Gray{Y: 225}
-	// groupColors color the lines of each group (Tableau 10).
+	// groupColors color the lines of each group: Tableau 10, then four
+	// more that stay apart from them.
 	groupColors = []color.Color{
 		rgb(0x4E79A7), rgb(0xE15759), rgb(0x59A14F), rgb(0xF28E2B), rgb(0xB07AA1),
 		rgb(0x76B7B2), rgb(0x9C755F), rgb(0xFF9DA7), rgb(0xEDC948), rgb(0xBAB0AC),
+		rgb(0x333333), rgb(0x17BECF), rgb(0x8C8C00), rgb(0x6A3D9A),
 	}
 )
 
@@ -548,10 +550,10 @@ func drawLines(area draw.Canvas, ls *Lines) error {
 }
 
 // logTicks labels 1-2-5 steps between lo and hi, or 1-1.5-2-3-5-7 steps
-// when the range is under two decades.
+// when the range is about a decade or less.
 func logTicks(lo, hi float64) []plot.Tick {
 	steps := []float64{1, 2, 5}
-	if hi/lo < 100 {
+	if hi/lo < 12 {
 		steps = []float64{1, 1.5, 2, 3, 5, 7}
 	}
 	var ticks []plot.Tick

@@ -265,6 +265,7 @@ type Setup struct {
 	Preset         string   // topology preset, if any
 	Balance        string   // how connections were spread over the nodes
 	TicketKeys     string   // per-node, shared, off
+	RotateKeys     string   // ticket-key rotation period ("2s"); empty or "0s": none
 	SessionCache   string   // per-node, shared, off
 	Target         string   // the remote address; empty for the embedded testbed
 
@@ -300,6 +301,7 @@ func (r *Run) Setup() Setup {
 			Balance      string `json:"balance"`
 			TicketKeys   string `json:"ticket_keys"`
 			SessionCache string `json:"session_cache"`
+			RotateKeys   string `json:"rotate_keys_every"`
 		} `json:"topology"`
 	}
 	s := Setup{Nodes: 1, AfterHandshake: r.Client.AfterHandshake, Clients: r.Client.Clients, Concurrency: r.Client.Concurrency}
@@ -320,6 +322,9 @@ func (r *Run) Setup() Setup {
 	}
 	s.Preset, s.Balance = c.Topology.Preset, c.Topology.Balance
 	s.TicketKeys, s.SessionCache = c.Topology.TicketKeys, c.Topology.SessionCache
+	if r := c.Topology.RotateKeys; r != "" && r != "0s" && r != "0" {
+		s.RotateKeys = r
+	}
 	s.Target = c.Target.Address
 
 	var all map[string]json.RawMessage
@@ -377,6 +382,9 @@ func (s Setup) Topology() string {
 	}
 	if s.TicketKeys != "" {
 		t += ", ticket keys " + s.TicketKeys
+	}
+	if s.RotateKeys != "" {
+		t += " rotated every " + s.RotateKeys
 	}
 	if s.SessionCache != "" {
 		t += ", cache " + s.SessionCache

@@ -1,8 +1,12 @@
 // Command tlsbench measures TLS handshakes: full vs resumed, TLS 1.2 vs 1.3,
 // RSA vs ECDSA, against an embedded testbed or a server of yours.
 //
-//	tlsbench run SCENARIO.yaml...   run scenarios, write result files, print a summary
-//	tlsbench certs                  make the throwaway testbed certificates
+//	tlsbench run SCENARIO.yaml...      run scenarios, write result files, print a summary
+//	tlsbench plot RESULT.json...       draw charts (PNG, SVG) and .hgrm exports
+//	tlsbench compare A.json B.json     compare runs, saying which differences are noise
+//	tlsbench report RESULT.json...     a Markdown (or HTML) page for a design review
+//	tlsbench check host:port           what an endpoint supports and how it resumes
+//	tlsbench certs                     make the throwaway testbed certificates
 //
 // Exit codes: 0 ok; 1 the run failed; 2 bad input (flags, scenario files);
 // 3 interrupted (the partial result was written).

@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.tlsbench, "tlsbench", "bin/tlsbench", "the tlsbench binary")
 	fs.StringVar(&o.certs, "certs", "certs", "certificate directory")
-	fs.StringVar(&o.out, "o", filepath.Join("results", "runs"), "directory for the JSON report")
+	fs.StringVar(&o.out, "o", filepath.Join("results", "perf"), "directory for the JSON report (not a run result: kept apart from results/runs)")
 	fs.IntVar(&o.concurrency, "c", 16, "connections in flight for tlsbench and h2load (s_time runs one)")
 	fs.IntVar(&o.full, "full", 3000, "connections per tool in a full-handshake configuration")
 	fs.IntVar(&o.resumed, "resumed", 8000, "connections per tool in a resumed configuration")
