@@ -79,23 +79,7 @@ func writeRepeatTable(w io.Writer, runs []*results.Run) {
 	}
 	fmt.Fprintln(tw, strings.Join(append(head, "warnings"), "\t")+"\t")
 	for _, g := range groupByLabel(runs) {
-		cells := []string{g.label, fmt.Sprint(len(g.runs))}
-		var phases []results.Phase
-		for _, r := range g.runs {
-			if p, err := r.Measured(); err == nil {
-				phases = append(phases, p)
-			}
-		}
-		for _, m := range metrics {
-			var v []float64
-			for _, p := range phases {
-				if x, ok := m.Value(p); ok {
-					v = append(v, x)
-				}
-			}
-			cells = append(cells, medianSpread(results.NewStats(v)))
-		}
-		fmt.Fprintln(tw, strings.Join(append(cells, warningList(g.runs)), "\t")+"\t")
+		fmt.Fprintln(tw, strings.Join(groupRow(g.label, g.runs, metrics), "\t")+"\t")
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "median over the repeats ± the largest deviation of a repeat from it; compare sets with tlsbench compare")
@@ -149,4 +133,27 @@ func warningList(runs []*results.Run) string {
 		return "-"
 	}
 	return strings.Join(codes, ",")
+}
+
+// groupRow is one table row for a group of runs of the same label: the
+// label, the number of runs, each metric's median and spread over their
+// measured phases, and their warnings.
+func groupRow(label string, runs []*results.Run, metrics []results.Metric) []string {
+	row := []string{label, fmt.Sprint(len(runs))}
+	var phases []results.Phase
+	for _, r := range runs {
+		if p, err := r.Measured(); err == nil {
+			phases = append(phases, p)
+		}
+	}
+	for _, m := range metrics {
+		var v []float64
+		for _, p := range phases {
+			if x, ok := m.Value(p); ok {
+				v = append(v, x)
+			}
+		}
+		row = append(row, medianSpread(results.NewStats(v)))
+	}
+	return append(row, warningList(runs))
 }

@@ -180,23 +180,7 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 	}
 	rt.head = append(rt.head, "warnings")
 	for _, g := range groups {
-		row := []string{g.label, fmt.Sprint(len(g.runs))}
-		var phases []results.Phase
-		for _, r := range g.runs {
-			if p, err := r.Measured(); err == nil {
-				phases = append(phases, p)
-			}
-		}
-		for _, m := range metrics {
-			var v []float64
-			for _, p := range phases {
-				if x, ok := m.Value(p); ok {
-					v = append(v, x)
-				}
-			}
-			row = append(row, medianSpread(results.NewStats(v)))
-		}
-		rt.rows = append(rt.rows, append(row, warningList(g.runs)))
+		rt.rows = append(rt.rows, groupRow(g.label, g.runs, metrics))
 	}
 	d.t(rt)
 	d.p("Median over repeats ± the largest deviation of a repeat from it. Rate: completed handshakes / measured window. " +
