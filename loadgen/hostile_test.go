@@ -2,15 +2,10 @@ package loadgen_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -18,32 +13,6 @@ import (
 
 	"github.com/tlsbench/tlsbench/loadgen"
 )
-
-// leaf makes a CA and a leaf for names, valid from notBefore to notAfter.
-func leaf(t *testing.T, names []string, notBefore, notAfter time.Time) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "hostile test CA"},
-		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(48 * time.Hour),
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
-	}
-	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
-		NotBefore: notBefore, NotAfter: notAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
-}
 
 // listen starts a loopback listener whose connections handle serves.
 func listen(t *testing.T, handle func(net.Conn)) string {
@@ -70,10 +39,10 @@ func listen(t *testing.T, handle func(net.Conn)) string {
 func TestHostileServers(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	good, goodPool := leaf(t, []string{"tlsbench.test"}, now.Add(-time.Hour), now.Add(time.Hour))
-	expired, expiredPool := leaf(t, []string{"tlsbench.test"}, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
-	otherName, otherPool := leaf(t, []string{"other.test"}, now.Add(-time.Hour), now.Add(time.Hour))
-	_, strangerPool := leaf(t, []string{"tlsbench.test"}, now.Add(-time.Hour), now.Add(time.Hour))
+	good, goodPool := loadgen.NewTestCert(t, []string{"tlsbench.test"}, now.Add(-time.Hour), now.Add(time.Hour))
+	expired, expiredPool := loadgen.NewTestCert(t, []string{"tlsbench.test"}, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
+	otherName, otherPool := loadgen.NewTestCert(t, []string{"other.test"}, now.Add(-time.Hour), now.Add(time.Hour))
+	_, strangerPool := loadgen.NewTestCert(t, []string{"tlsbench.test"}, now.Add(-time.Hour), now.Add(time.Hour))
 	tlsServer := func(cfg *tls.Config) func(net.Conn) {
 		return func(c net.Conn) {
 			defer c.Close()

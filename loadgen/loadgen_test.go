@@ -3,16 +3,11 @@ package loadgen_test
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -34,50 +29,6 @@ func TestMain(m *testing.M) {
 		return
 	}
 	os.Exit(m.Run())
-}
-
-// testCert makes a CA and an ECDSA leaf for "tlsbench.test" signed by it,
-// as the testbed's chains are; the pool holds the CA.
-func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "tlsbench test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "tlsbench.test"},
-		DNSNames:     []string{"tlsbench.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key}, pool
 }
 
 // serve answers each connection like a testbed node: handshake, one line,
@@ -105,7 +56,7 @@ func serve(ln net.Listener, cfg *tls.Config) {
 
 func server(t *testing.T) (string, *x509.CertPool) {
 	t.Helper()
-	cert, pool := testCert(t)
+	cert, pool := loadgen.ValidTestCert(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +160,7 @@ func TestRunCountsErrorsAndGoesOn(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	_, pool := testCert(t)
+	_, pool := loadgen.ValidTestCert(t)
 	g, err := loadgen.New(config(addr, pool, tls.VersionTLS13, true))
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +246,7 @@ func TestClassify(t *testing.T) {
 // serveChild runs a TLS server in this process on addr's port, printing its
 // address and the CA in PEM on stdout, until stdin closes.
 func serveChild(addr string) {
-	cert, _ := testCert(&testing.B{})
+	cert, _ := loadgen.ValidTestCert(&testing.B{})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Println("error:", err)
@@ -468,7 +419,7 @@ func TestClientsKeepTheirOwnSessions(t *testing.T) {
 // completes and resumes; source addresses are used in turn.
 func TestCloseOptions(t *testing.T) {
 	t.Parallel()
-	cert, pool := testCert(t)
+	cert, pool := loadgen.ValidTestCert(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

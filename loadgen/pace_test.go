@@ -2,13 +2,8 @@ package loadgen
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"math"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
@@ -91,7 +86,7 @@ func (c *slowClock) SleepUntil(t time.Time, stop <-chan struct{}) bool {
 // measured from the actual start.
 func TestOpenLoopOnInjectedClock(t *testing.T) {
 	t.Parallel()
-	cert, pool := selfSigned(t)
+	cert, pool := validTestCert(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -138,21 +133,4 @@ func TestOpenLoopOnInjectedClock(t *testing.T) {
 	if p.Pacing.LagUS.P99 < 1000 {
 		t.Errorf("schedule lag p99 = %v µs, want the growing lag of a generator that cannot keep up", p.Pacing.LagUS.P99)
 	}
-}
-
-// selfSigned makes a self-signed certificate for "tlsbench.test".
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"tlsbench.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
 }

@@ -35,7 +35,7 @@ func startSServer(t *testing.T, env []string, args ...string) *sServer {
 	if err != nil {
 		t.Skip("openssl is not installed (apt-get install openssl); .ci/run installs it")
 	}
-	cert, roots := testCert(t)
+	cert, roots := loadgen.ValidTestCert(t)
 	dir := t.TempDir()
 	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
 	if err != nil {

@@ -1,40 +1,27 @@
 package loadgen
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"testing"
 	"time"
 )
 
-// chain makes a CA and a leaf for name; it returns the parsed chain and a
-// pool with the CA.
+// chain makes a CA-signed chain for name, parsed, with a pool holding the
+// CA.
 func chain(t *testing.T, name string, notAfter time.Time) ([]*x509.Certificate, *x509.CertPool) {
 	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caT := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
-	caDER, _ := x509.CreateCertificate(rand.Reader, caT, caT, &caKey.PublicKey, caKey)
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	lT := &x509.Certificate{SerialNumber: big.NewInt(2), DNSNames: []string{name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, lT, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
+	cert, pool := newTestCert(t, []string{name}, time.Now().Add(-time.Hour), notAfter)
+	var certs []*x509.Certificate
+	for _, der := range cert.Certificate {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certs = append(certs, c)
 	}
-	leaf, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return []*x509.Certificate{leaf, ca}, pool
+	return certs, pool
 }
 
 func TestChainCache(t *testing.T) {
