@@ -108,6 +108,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 		return nil, fmt.Errorf("bench: %w", err)
 	}
 	run.Scenario = results.Scenario{Name: sc.Name, File: sc.File, Config: cfgJSON}
+	run.Labels = labels(sc)
 	lcfg, err := loadgenConfig(sc, srv)
 	if err != nil {
 		return nil, err
@@ -642,4 +643,35 @@ func IsLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// labels describe the scenario as it is run, for grouping sets of runs.
+func labels(sc *scenarios.Scenario) results.Labels {
+	l := results.Labels{
+		TLSVersion:     string(sc.TLS.Version),
+		Key:            string(sc.TLS.Key),
+		Resumption:     string(sc.Resumption),
+		Server:         string(sc.Server),
+		AfterHandshake: string(sc.AfterHandshake),
+		Topology: results.TopologyLabels{
+			Preset:       string(sc.Topology.Preset),
+			Nodes:        max(sc.Topology.Nodes, 1),
+			Balance:      string(sc.Topology.Balance),
+			TicketKeys:   string(sc.Topology.TicketKeys),
+			SessionCache: string(sc.Topology.SessionCache),
+		},
+	}
+	for _, g := range sc.TLS.Groups {
+		l.Groups = append(l.Groups, string(g))
+	}
+	if !sc.Target.Embedded() {
+		l.Server, l.Target = "remote", sc.Target.Address
+	}
+	if l.Server == "" {
+		l.Server = "embedded"
+	}
+	if sc.Topology.RotateKeysEvery > 0 {
+		l.Topology.RotateKeysEvery = time.Duration(sc.Topology.RotateKeysEvery).String()
+	}
+	return l
 }

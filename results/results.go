@@ -42,6 +42,11 @@ type Run struct {
 	// name.
 	Label string `json:"label"`
 
+	// Labels say what the run measured, in the scenario's own terms,
+	// written by package bench from the resolved scenario. Sets of runs
+	// are grouped by them (never by re-reading Scenario.Config).
+	Labels Labels `json:"labels"`
+
 	// Repeat is this run's index (1-based) among Repeats runs of the same
 	// scenario in one invocation; repeats are interleaved with the other
 	// scenarios so that drift hits every configuration alike. Both are 1
@@ -90,6 +95,54 @@ type Scenario struct {
 	File string `json:"file,omitempty"`
 	// Config is the full scenario after defaults and overrides.
 	Config json.RawMessage `json:"config,omitempty"`
+}
+
+// Labels are the structured description of a run's setup: what charts,
+// tables, comparisons and reports name and group runs by. Package bench
+// fills them from the scenario as it was run (after defaults, command-line
+// overrides and a user certificate's key type); readers never parse the
+// scenario config to learn them. A field the run has no value for is empty.
+type Labels struct {
+	// TLSVersion is the one TLS version the clients offered: "1.2" or "1.3".
+	TLSVersion string `json:"tls_version"`
+	// Key is the server certificate's key type: rsa-2048, ecdsa-p256,
+	// ed25519 (for a remote target, what the scenario expected).
+	Key string `json:"key"`
+	// Groups are the key-exchange groups offered, in order of preference;
+	// empty: Go's default list.
+	Groups []string `json:"groups,omitempty"`
+	// Resumption is the resumption strategy: none, tickets, cache or ids.
+	Resumption string `json:"resumption"`
+	// Server is the server software: embedded, nginx, haproxy, openssl,
+	// or remote (a server tlsbench did not start).
+	Server string `json:"server"`
+	// Target is the remote address for a remote server; empty when
+	// tlsbench started the servers.
+	Target string `json:"target,omitempty"`
+	// AfterHandshake is what the client did after the handshake:
+	// read-eof, http, ticket or close.
+	AfterHandshake string `json:"after_handshake"`
+	// Topology is the server fleet's shape.
+	Topology TopologyLabels `json:"topology"`
+}
+
+// TopologyLabels describe the server fleet of a run.
+type TopologyLabels struct {
+	// Preset is the topology preset (aws-clb, aws-alb, aws-nlb, single);
+	// empty when the fields were set by hand.
+	Preset string `json:"preset,omitempty"`
+	// Nodes is the number of server nodes (at least 1).
+	Nodes int `json:"nodes"`
+	// Balance is how connections were spread over the nodes:
+	// round-robin, random, least-conn or sticky.
+	Balance string `json:"balance,omitempty"`
+	// TicketKeys is per-node, shared or off.
+	TicketKeys string `json:"ticket_keys,omitempty"`
+	// SessionCache is per-node, shared or off.
+	SessionCache string `json:"session_cache,omitempty"`
+	// RotateKeysEvery is the ticket-key rotation period as a Go duration
+	// ("2s"); empty: no rotation.
+	RotateKeysEvery string `json:"rotate_keys_every,omitempty"`
 }
 
 // Tool identifies the generator build.
