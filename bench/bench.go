@@ -1,8 +1,17 @@
-// Package bench runs a scenario end to end: it starts the servers (the
-// embedded testbed in a child process) or points at a remote one, drives
-// the scenario's phases through package loadgen, measures the CPU of the
-// generator and of the servers apart, reads the servers' own counts,
-// attaches warnings and returns the run as a results.Run.
+// Package bench runs a scenario end to end. A run has three steps. Start
+// resolves a copy of the scenario (the caller's is never changed), starts
+// its Fleet (the embedded testbed in a child process, real servers from
+// the system's packages, or nothing for a remote target) where a
+// Placement puts it, and derives the generator's loadgen.Config, from
+// which everything the result says about the clients is read. The phases
+// then run through package loadgen, with the CPU of the generator and of
+// the servers measured apart and the servers' own counts read at every
+// phase boundary. Finish stops the fleet, attaches warnings and returns
+// the run as a results.Run.
+//
+// A set of runs is planned here too: Plan applies the command line's
+// Overrides to each scenario (warning when one changes what a scenario
+// means) and repeats the set interleaved, as Jobs.
 //
 // It does not parse command lines, print or draw: package main does, with
 // the Progress callback and the returned Run.

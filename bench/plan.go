@@ -127,11 +127,17 @@ func topologyWords(sc *scenarios.Scenario) string {
 	if t.Nodes > 1 {
 		parts = append(parts, fmt.Sprintf("%d nodes, %s balance", t.Nodes, t.Balance))
 	}
-	if t.TicketKeys != tlsfleet.PerNode {
-		parts = append(parts, string(t.TicketKeys)+" ticket keys")
+	switch t.TicketKeys {
+	case tlsfleet.Off:
+		parts = append(parts, "tickets off")
+	case tlsfleet.Shared:
+		parts = append(parts, "shared ticket keys")
 	}
-	if t.SessionCache != tlsfleet.PerNode {
-		parts = append(parts, string(t.SessionCache)+" session cache")
+	switch t.SessionCache {
+	case tlsfleet.Off:
+		parts = append(parts, "no session cache")
+	case tlsfleet.Shared:
+		parts = append(parts, "a shared session cache")
 	}
 	if t.RotateKeysEvery > 0 {
 		parts = append(parts, "keys rotated every "+t.RotateKeysEvery.String())

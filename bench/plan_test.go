@@ -59,7 +59,7 @@ func TestOverrides(t *testing.T) {
 		{"target, aws-clb", "topology: {preset: aws-clb}\n" + counted, bench.Overrides{Target: "127.0.0.1:8443", ServerName: "www.example.com"},
 			func(sc *scenarios.Scenario) bool {
 				return sc.Resumption == scenarios.ResumeTickets && sc.Target.ServerName == "www.example.com"
-			}, []string{"topology (preset aws-clb, 3 nodes, random balance, off ticket keys) describes servers tlsbench starts", "clients offer session tickets instead"}, ""},
+			}, []string{"topology (preset aws-clb, 3 nodes, random balance, tickets off) describes servers tlsbench starts", "clients offer session tickets instead"}, ""},
 		{"duration cuts a fault", "phases: [{name: measure, duration: 10s}]\nfaults: [{at: 5s, action: kill, node: 0}]\n", bench.Overrides{Duration: time.Second},
 			nil, []string{"faults[0] (kill at 5s) is never injected"}, ""},
 		{"duration and a sweep", "phases: [{name: warmup, count: 10, record: false}]\nsweep: {from: 100, to: 200, step: 100}\n", bench.Overrides{Duration: time.Second},
