@@ -293,8 +293,11 @@ func TestUserCertificate(t *testing.T) {
 		TLS struct{ Key string } `json:"tls"`
 	}
 	json.Unmarshal(run.Scenario.Config, &cfg)
-	if cfg.TLS.Key != "rsa-2048" || run.Target.ServerName != bench.ServerName {
-		t.Errorf("key %q, server name %q; want rsa-2048 and %s from the certificate", cfg.TLS.Key, run.Target.ServerName, bench.ServerName)
+	if cfg.TLS.Key != "rsa-2048" || run.Target.ServerName != bench.ServerName || run.Labels.Key != "rsa-2048" {
+		t.Errorf("key %q (label %q), server name %q; want rsa-2048 and %s from the certificate", cfg.TLS.Key, run.Labels.Key, run.Target.ServerName, bench.ServerName)
+	}
+	if sc.TLS.Key != "" {
+		t.Errorf("Run set its caller's tls.key to %q; want the scenario left as it was", sc.TLS.Key)
 	}
 	var warned bool
 	for _, w := range run.Warnings {
@@ -335,5 +338,22 @@ sweep: {from: 500, to: 30000, step: 2500, step_duration: 1s}
 	}
 	if m := run.Phases[1]; m.Pacing == nil || m.Pacing.OfferedRatePerS != 500 || m.LatencyUS.Total.Count == 0 {
 		t.Errorf("first step: pacing %+v, total latency %+v", m.Pacing, m.LatencyUS.Total)
+	}
+}
+
+// TestJobRun: a job's warnings and its place in a repeated set are in its
+// result.
+func TestJobRun(t *testing.T) {
+	sc := scenario(t, "clients: {count: 4, concurrency: 2}\nphases: [{name: measure, count: 20}]\n")
+	w := results.Warning{Code: bench.WarnOverridden, Message: "the target was overridden"}
+	run, err := bench.Job{Scenario: sc, Warnings: []results.Warning{w}, Index: 1, Repeat: 2, Repeats: 3}.Run(context.Background(), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Repeat != 2 || run.Repeats != 3 || run.Label != sc.Name {
+		t.Errorf("repeat %d/%d, label %q; want 2/3 and %q", run.Repeat, run.Repeats, run.Label, sc.Name)
+	}
+	if len(run.Warnings) == 0 || run.Warnings[0] != w {
+		t.Errorf("warnings %+v, want the job's first", run.Warnings)
 	}
 }

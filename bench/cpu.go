@@ -33,7 +33,7 @@ func sampleCPU(pids []int) cpuSample {
 		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	for _, pid := range pids {
-		d, err := processCPU(pid)
+		d, err := ProcessCPU(pid)
 		if err != nil {
 			s.serverOK = false
 		}
@@ -43,11 +43,14 @@ func sampleCPU(pids []int) cpuSample {
 	return s
 }
 
-// processCPU returns a process's user+system CPU time from /proc/PID/stat.
-func processCPU(pid int) (time.Duration, error) {
+// ProcessCPU returns the user+system CPU time process pid has used so far,
+// read from /proc/PID/stat (in USER_HZ ticks, 10 ms). It returns an error,
+// never a zero, when the process cannot be read (it has exited, or this is
+// not Linux).
+func ProcessCPU(pid int) (time.Duration, error) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("bench: CPU time of process %d: %w", pid, err)
 	}
 	// The command name (field 2) may hold spaces; fields count from the
 	// last ')'.

@@ -19,12 +19,14 @@ const module = "github.com/tlsbench/tlsbench"
 // those may import. "stdlib" is Go's standard library; other names are
 // packages of this module or the external libraries in externals.
 var deps = map[string][]string{
+	"kex":                {"stdlib"},
+	"tlsfleet":           {"stdlib"},
 	"results":            {"stdlib", "hdrhistogram"},
-	"scenarios":          {"stdlib", "yaml"},
-	"bench/testbed":      {"stdlib"},
-	"bench/realserver":   {"stdlib"},
+	"scenarios":          {"stdlib", "yaml", "kex", "tlsfleet"},
+	"bench/testbed":      {"stdlib", "tlsfleet"},
+	"bench/realserver":   {"stdlib", "tlsfleet"},
 	"bench/check":        {"loadgen"},
-	"loadgen":            {"results", "utls"},
+	"loadgen":            {"results", "utls", "kex", "tlsfleet"},
 	"plots":              {"results", "gonum"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
@@ -141,6 +143,10 @@ func TestImportRuleCatchesViolations(t *testing.T) {
 		{"bench/testbed", "github.com/goccy/go-yaml", false},
 		{"bench/cmd/tlsbench", module + "/scenarios", true}, // via bench
 		{"scenarios", "crypto/tls", true},
+		{"kex", module + "/results", false},
+		{"tlsfleet", module + "/kex", false},
+		{"bench/testbed", module + "/kex", false},
+		{"bench/check", module + "/kex", true}, // via loadgen
 	}
 	for _, tt := range tests {
 		if got := allowed(tt.pkg)[nameOf(tt.imp)]; got != tt.ok {

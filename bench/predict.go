@@ -8,6 +8,7 @@ import (
 
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // predictor computes the resumption rate a topology and client model
@@ -25,6 +26,9 @@ import (
 type predictor struct {
 	sc    *scenarios.Scenario
 	epoch time.Time // the testbed's key-rotation epoch
+	// notify says whether the clients send close_notify
+	// (loadgen.Config.CloseNotify).
+	notify bool
 }
 
 // session is what a simulated client holds.
@@ -66,18 +70,18 @@ func (pr *predictor) simulate(run *results.Run, i int, revisit float64) (float64
 	n, m := topo.Nodes, sc.Clients.Count
 	stores := sc.Resumption != scenarios.ResumeNone &&
 		!(sc.AfterHandshake == scenarios.Close && sc.TLS.Version == scenarios.TLS13) &&
-		!(sc.Resumption == scenarios.ResumeTickets && topo.TicketKeys == scenarios.Off) &&
-		!(sc.Resumption == scenarios.ResumeIDs && topo.SessionCache == scenarios.Off)
+		!(sc.Resumption == scenarios.ResumeTickets && topo.TicketKeys == tlsfleet.Off) &&
+		!(sc.Resumption == scenarios.ResumeIDs && topo.SessionCache == tlsfleet.Off)
 	model := fmt.Sprintf("%d clients revisiting every %.3fs, %d node(s), %s balance", m, revisit, n, topo.Balance)
 	if !stores {
 		return 0, model + "; no session is ever stored or accepted (resumption none, tickets off, or TLS 1.3 closed before the ticket)"
 	}
-	shared := topo.TicketKeys == scenarios.Shared
+	shared := topo.TicketKeys == tlsfleet.Shared
 	what := string(topo.TicketKeys) + " ticket keys"
 	if sc.Resumption == scenarios.ResumeCache || sc.Resumption == scenarios.ResumeIDs {
 		// Session IDs (real servers) live in the same per-node or shared
 		// cache as the testbed's stateful tickets.
-		shared = topo.SessionCache == scenarios.Shared
+		shared = topo.SessionCache == tlsfleet.Shared
 		what = string(topo.SessionCache) + " session cache"
 	}
 	model += ", " + what
@@ -90,7 +94,7 @@ func (pr *predictor) simulate(run *results.Run, i int, revisit float64) (float64
 	} else {
 		every = 0
 	}
-	if sc.Server == scenarios.ServerNginx && sc.Resumption == scenarios.ResumeCache && !sendsCloseNotify(sc.Close) {
+	if sc.Server == scenarios.ServerNginx && sc.Resumption == scenarios.ResumeCache && !pr.notify {
 		model += "; not modelled: the clients close without close_notify, and nginx (OpenSSL 3) then drops the " +
 			"session it issued last whenever the client's FIN is already in when nginx looks for the client's " +
 			"close_notify: a scheduling race, 8-16 % of offers lost in runs on 2 shared cores"

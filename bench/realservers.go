@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/tlsbench/tlsbench/bench/realserver"
-	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Real servers (scenario server: nginx, haproxy or openssl) are started by
-// package realserver, one process per node on 127.0.0.2, 127.0.0.3, ...,
-// with the scenario's topology turned into their configuration:
+// package realserver, one process per node on the Placement's hosts
+// (127.0.0.2, 127.0.0.3, ... on loopback), with the scenario's topology
+// turned into their configuration:
 //
 //   - topology.ticket_keys: per-node ticket-key files, one shared file, or
 //     tickets off (nginx ssl_session_tickets off, HAProxy no-tls-tickets,
@@ -33,51 +34,100 @@ import (
 // reasons are counted. Their CPU is that of their processes (the balancer's
 // included).
 
-// startReal starts the real servers of sc with the certificate chain in
-// certs, verified by pool under name.
-func startReal(ctx context.Context, sc *scenarios.Scenario, certs CertSet, pool *x509.CertPool, name string, warns []results.Warning) (*servers, error) {
+// realFleet is real servers that bench started.
+type realFleet struct {
+	fleet  *realserver.Fleet
+	target results.Target
+	roots  *x509.CertPool
+	// version is the one TLS version the clients offer, under which the
+	// counts of a server that does not record versions are filed.
+	version scenarios.Version
+}
+
+// startReal starts the real servers of s's scenario with s's certificate
+// chain, placed by place.
+func startReal(ctx context.Context, s *setup, place Placement) (*realFleet, error) {
+	sc := s.sc
 	topo := sc.Topology
 	cfg := realserver.Config{
 		Kind:           realserver.Kind(sc.Server),
-		CertFile:       certs.CertFile,
-		KeyFile:        certs.KeyFile,
-		CAFile:         certs.CAFile,
-		ServerName:     name,
-		TicketKeys:     realserver.Scope(topo.TicketKeys),
-		SessionCache:   realserver.Scope(topo.SessionCache),
+		CertFile:       s.certs.CertFile,
+		KeyFile:        s.certs.KeyFile,
+		CAFile:         s.certs.CAFile,
+		ServerName:     s.name,
+		TicketKeys:     topo.TicketKeys,
+		SessionCache:   topo.SessionCache,
 		SessionTimeout: time.Duration(topo.SessionLifetime),
+		Port:           place.Port,
+		FrontHost:      place.FrontHost,
+		Command:        place.Command,
+		Dial:           place.Dial,
 	}
 	if sc.Resumption == scenarios.ResumeCache {
 		// OpenSSL's stateful TLS 1.3 tickets: no ticket keys, a cache.
-		cfg.TicketKeys = realserver.Off
+		cfg.TicketKeys = tlsfleet.Off
 	}
 	if topo.Balancer == scenarios.BalancerHAProxy {
 		cfg.Balance = haproxyBalance(topo.Balance)
 	}
 	for i := range topo.Nodes {
-		cfg.Hosts = append(cfg.Hosts, fmt.Sprintf("127.0.0.%d", i+2))
+		cfg.Hosts = append(cfg.Hosts, place.host(i))
 	}
 	fleet, err := realserver.Start(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	s := &servers{
-		real:     fleet,
-		roots:    pool,
-		warnings: warns,
-		version:  sc.TLS.Version,
+	f := &realFleet{
+		fleet:   fleet,
+		roots:   s.roots,
+		version: sc.TLS.Version,
 		target: results.Target{
-			Kind:         "real",
+			Kind:         string(tlsfleet.Real),
 			Server:       fleet.Server,
 			Addresses:    fleet.Addresses,
-			ServerName:   name,
+			ServerName:   s.name,
 			SessionStore: realStore(sc, cfg),
 		},
 	}
 	if fleet.Front != "" {
-		s.target.Addresses = []string{fleet.Front}
+		f.target.Addresses = []string{fleet.Front}
 	}
-	return s, nil
+	return f, nil
+}
+
+func (f *realFleet) Target() results.Target { return f.target }
+func (f *realFleet) Roots() *x509.CertPool  { return f.roots }
+func (f *realFleet) Epoch() time.Time       { return time.Time{} }
+func (f *realFleet) PIDs() []int            { return f.fleet.PIDs() }
+func (f *realFleet) Stop() error            { return f.fleet.Stop() }
+
+func (f *realFleet) Fault(context.Context, scenarios.Fault) error {
+	return fmt.Errorf("bench: faults are injected into the embedded testbed, not into %s nodes", f.target.Server)
+}
+
+// Counts reads the servers' own counts. Counts whose version the server
+// did not record (s_server) are put under the one version the clients
+// offer. The servers do not say why they refused a session: no fallback
+// reasons.
+func (f *realFleet) Counts(ctx context.Context) (*ServerCounts, error) {
+	cs, err := f.fleet.Counts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	out := &ServerCounts{}
+	for _, c := range cs {
+		n := NodeCounts{Node: c.Node, Address: c.Address, Failed: c.Failed}
+		switch {
+		case c.VersionsKnown:
+			n.Full12, n.Full13, n.Resumed12, n.Resumed13 = c.Full12, c.Full13, c.Resumed12, c.Resumed13
+		case f.version == scenarios.TLS12:
+			n.Full12, n.Resumed12 = c.Full, c.Resumed
+		default:
+			n.Full13, n.Resumed13 = c.Full, c.Resumed
+		}
+		out.Nodes = append(out.Nodes, n)
+	}
+	return out, nil
 }
 
 // haproxyBalance names a balance policy in HAProxy's words.
@@ -97,22 +147,22 @@ func haproxyBalance(b scenarios.Balance) string {
 func realStore(sc *scenarios.Scenario, cfg realserver.Config) string {
 	var s string
 	switch cfg.TicketKeys {
-	case realserver.Off:
+	case tlsfleet.Off:
 		s = "no session tickets"
-	case realserver.Shared:
+	case tlsfleet.Shared:
 		s = "session tickets under one key file shared by every node"
 	default:
 		s = "session tickets under a key of each node's own"
 	}
-	if cfg.Kind == realserver.OpenSSL && cfg.TicketKeys != realserver.Off {
+	if cfg.Kind == realserver.OpenSSL && cfg.TicketKeys != tlsfleet.Off {
 		s = "session tickets under each s_server's own random key"
 	}
 	switch cfg.SessionCache {
-	case realserver.Off:
+	case tlsfleet.Off:
 		s += "; no session cache"
 	default:
 		s += "; a session cache per node (TLS 1.2 session IDs"
-		if cfg.TicketKeys == realserver.Off {
+		if cfg.TicketKeys == tlsfleet.Off {
 			s += ", TLS 1.3 stateful tickets"
 		}
 		s += ")"
@@ -124,29 +174,4 @@ func realStore(sc *scenarios.Scenario, cfg realserver.Config) string {
 		s += "; clients offer session IDs only (uTLS engine), no tickets"
 	}
 	return s
-}
-
-// realStats reads the real servers' counts as testbed.Stats, so that a
-// phase's server side is computed alike for both. Counts whose version the
-// server did not record (s_server) are put under the one version the
-// clients offer.
-func realStats(ctx context.Context, f *realserver.Fleet, version scenarios.Version) (*testbed.Stats, error) {
-	cs, err := f.Counts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st := &testbed.Stats{}
-	for _, c := range cs {
-		n := testbed.NodeStats{Node: c.Node, Address: c.Address, Failed: c.Failed}
-		switch {
-		case c.VersionsKnown:
-			n.Full12, n.Full13, n.Resumed12, n.Resumed13 = c.Full12, c.Full13, c.Resumed12, c.Resumed13
-		case version == scenarios.TLS12:
-			n.Full12, n.Resumed12 = c.Full, c.Resumed
-		default:
-			n.Full13, n.Resumed13 = c.Full, c.Resumed
-		}
-		st.Nodes = append(st.Nodes, n)
-	}
-	return st, nil
 }

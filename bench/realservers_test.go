@@ -181,7 +181,7 @@ topology: {nodes: 3, balancer: haproxy, session_cache: off, `+tt.topo+"}\n"+phas
 			if got := share(m); got < tt.min || got > tt.max {
 				t.Errorf("resumed %.3f (%d of %d), want %.2f..%.2f", got, m.Handshakes.Resumed, m.Handshakes.Completed(), tt.min, tt.max)
 			}
-			if len(run.Target.Addresses) != 1 || !strings.HasPrefix(run.Target.Addresses[0], realserver.FrontHost+":") {
+			if len(run.Target.Addresses) != 1 || !strings.HasPrefix(run.Target.Addresses[0], realserver.DefaultFrontHost+":") {
 				t.Errorf("the generator dialled %v, want HAProxy's one address", run.Target.Addresses)
 			}
 			busy := 0

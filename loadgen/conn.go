@@ -234,7 +234,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 	}
 	clk := w.g.clock
 	start := clk.Now()
-	raw, err := w.dialer.DialContext(run.hard, "tcp", cfg.Targets[o.node])
+	raw, err := w.dial(run.hard, cfg.Targets[o.node])
 	established := clk.Now()
 	o.connect = established.Sub(start)
 	if !o.intended.IsZero() {

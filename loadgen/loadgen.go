@@ -210,6 +210,15 @@ type Config struct {
 	// Seed seeds the Random balance and think times. Zero picks a random
 	// seed.
 	Seed uint64
+
+	// Dial, when set, makes each connection's TCP connection to address
+	// (the chosen target): it is given the worker's dialer, whose timeout,
+	// source address (SourceAddrs) and keep-alive are set, and must dial
+	// within ctx. It is called by every worker at once, from the worker's
+	// goroutine, and its time counts in the connect latency. A network
+	// lab wraps it to create the sockets in the generator's network
+	// namespace. Nil: d.DialContext(ctx, "tcp", address).
+	Dial func(ctx context.Context, d *net.Dialer, address string) (net.Conn, error)
 }
 
 // Phase says how long a phase runs. Exactly one of Duration and Count is

@@ -2,13 +2,14 @@ package loadgen
 
 import (
 	"crypto/tls"
-	"fmt"
 	"sort"
 	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/tlsbench/tlsbench/kex"
 	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Handshake kinds, as indexes.
@@ -227,9 +228,9 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		out.Handshakes.Offered += s.offered
 		out.Handshakes.Failed += s.failed
 		out.OutOfRange += s.outOfRange
-		out.Fallbacks["no_session"] += s.noSession
-		out.Fallbacks["offered_not_resumed"] += s.offeredNotResumed
-		out.Fallbacks["issued_by_other_node"] += s.otherNode
+		out.Fallbacks[string(tlsfleet.NoSession)] += s.noSession
+		out.Fallbacks[string(tlsfleet.OfferedNotResumed)] += s.offeredNotResumed
+		out.Fallbacks[string(tlsfleet.IssuedByOtherNode)] += s.otherNode
 		for c := range numErrorClasses {
 			for st := range numStages {
 				errs[c][st] += s.errs[c][st]
@@ -298,7 +299,7 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 	}
 	for n, count := range neg {
 		out.Negotiated = append(out.Negotiated, results.Negotiated{
-			Version: versionName(n.version), CipherSuite: suiteName(n.suite), Group: groupName(n.curve), Count: count,
+			Version: versionName(n.version), CipherSuite: suiteName(n.suite), Group: string(kex.Named(n.curve)), Count: count,
 		})
 	}
 	sort.Slice(out.Negotiated, func(i, j int) bool { return out.Negotiated[i].Count > out.Negotiated[j].Count })
@@ -360,28 +361,6 @@ func suiteName(s uint16) string {
 		return "other"
 	}
 	return tls.CipherSuiteName(s)
-}
-
-func groupName(c tls.CurveID) string {
-	switch c {
-	case 0:
-		return "none"
-	case tls.X25519:
-		return "x25519"
-	case tls.X25519MLKEM768:
-		return "x25519mlkem768"
-	case tls.SecP256r1MLKEM768:
-		return "secp256r1mlkem768"
-	case tls.SecP384r1MLKEM1024:
-		return "secp384r1mlkem1024"
-	case tls.CurveP256:
-		return "p256"
-	case tls.CurveP384:
-		return "p384"
-	case tls.CurveP521:
-		return "p521"
-	}
-	return fmt.Sprintf("group-%d", uint16(c))
 }
 
 // collectPacing merges the workers' open-loop measurements.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // The defaults Defaults applies, as documented on the fields.
@@ -117,10 +119,10 @@ func (s *Scenario) Defaults() {
 		s.Topology.Balance = RoundRobin
 	}
 	if s.Topology.TicketKeys == "" {
-		s.Topology.TicketKeys = PerNode
+		s.Topology.TicketKeys = tlsfleet.PerNode
 	}
 	if s.Topology.SessionCache == "" {
-		s.Topology.SessionCache = PerNode
+		s.Topology.SessionCache = tlsfleet.PerNode
 	}
 	if s.Timeouts.Connect == 0 {
 		s.Timeouts.Connect = defaultConnect
@@ -138,13 +140,13 @@ func (s *Scenario) Defaults() {
 func presetTopology(p Preset) (Topology, Resumption, bool) {
 	switch p {
 	case PresetSingle:
-		return Topology{Nodes: 1, Balance: RoundRobin, TicketKeys: PerNode, SessionCache: PerNode}, ResumeTickets, true
+		return Topology{Nodes: 1, Balance: RoundRobin, TicketKeys: tlsfleet.PerNode, SessionCache: tlsfleet.PerNode}, ResumeTickets, true
 	case PresetCLB:
-		return Topology{Nodes: 3, Balance: Random, TicketKeys: Off, SessionCache: PerNode}, ResumeCache, true
+		return Topology{Nodes: 3, Balance: Random, TicketKeys: tlsfleet.Off, SessionCache: tlsfleet.PerNode}, ResumeCache, true
 	case PresetALB:
-		return Topology{Nodes: 3, Balance: Random, TicketKeys: PerNode, SessionCache: PerNode}, ResumeTickets, true
+		return Topology{Nodes: 3, Balance: Random, TicketKeys: tlsfleet.PerNode, SessionCache: tlsfleet.PerNode}, ResumeTickets, true
 	case PresetNLB:
-		return Topology{Nodes: 3, Balance: Random, TicketKeys: Shared, SessionCache: Off}, ResumeTickets, true
+		return Topology{Nodes: 3, Balance: Random, TicketKeys: tlsfleet.Shared, SessionCache: tlsfleet.Off}, ResumeTickets, true
 	}
 	return Topology{}, "", false
 }

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlsbench/tlsbench/kex"
 	"github.com/tlsbench/tlsbench/scenarios"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files in testdata/bad from the current output")
@@ -124,19 +126,19 @@ func TestLoadGood(t *testing.T) {
 		{"nulls", func(s *scenarios.Scenario) {}},
 		{"flow", func(s *scenarios.Scenario) {
 			s.Name = "flow"
-			s.TLS = scenarios.TLS{Version: scenarios.TLS12, Key: scenarios.RSA2048, Groups: []scenarios.Group{scenarios.P256, scenarios.X25519}, Verify: scenarios.VerifyCached}
+			s.TLS = scenarios.TLS{Version: scenarios.TLS12, Key: scenarios.RSA2048, Groups: []kex.Group{kex.P256, kex.X25519}, Verify: scenarios.VerifyCached}
 			s.Resumption = scenarios.ResumeTickets
 			s.AfterHandshake = scenarios.Close
 			s.Clients = scenarios.Clients{Count: 1000, Concurrency: 100, Think: scenarios.ThinkConstant, Arrival: scenarios.ArrivalConstant}
 			s.Phases = []scenarios.Phase{{Name: "all", Count: 5000}}
-			s.Topology = scenarios.Topology{Nodes: 4, Balancer: scenarios.BalancerGenerator, Balance: scenarios.Sticky, TicketKeys: scenarios.Shared, SessionCache: scenarios.Shared}
+			s.Topology = scenarios.Topology{Nodes: 4, Balancer: scenarios.BalancerGenerator, Balance: scenarios.Sticky, TicketKeys: tlsfleet.Shared, SessionCache: tlsfleet.Shared}
 		}},
 		{"anchors", func(s *scenarios.Scenario) {
 			s.Name = "anchors"
 			s.Resumption = scenarios.ResumeCache
 			s.Topology.Nodes = 3
 			s.Topology.Balance = scenarios.Random
-			s.Topology.SessionCache = scenarios.Shared
+			s.Topology.SessionCache = tlsfleet.Shared
 			s.Phases = []scenarios.Phase{
 				{Name: "warmup", Duration: dur("500ms"), Record: ptr(false)},
 				{Name: "measure", Duration: dur("500ms"), Record: ptr(true)},
@@ -146,7 +148,7 @@ func TestLoadGood(t *testing.T) {
 			s.Timeouts.Handshake = dur("3s")
 		}},
 		{"remote", func(s *scenarios.Scenario) {
-			s.TLS = scenarios.TLS{Version: scenarios.TLS13, Key: scenarios.Ed25519, Groups: []scenarios.Group{scenarios.X25519MLKEM768, scenarios.X25519}, Verify: scenarios.VerifyCached}
+			s.TLS = scenarios.TLS{Version: scenarios.TLS13, Key: scenarios.Ed25519, Groups: []kex.Group{kex.X25519MLKEM768, kex.X25519}, Verify: scenarios.VerifyCached}
 			s.AfterHandshake = scenarios.Ticket
 			s.Target = scenarios.Target{Address: "[::1]:8443", ServerName: "::1", CAFile: "testdata/ca.pem"}
 			s.Phases = []scenarios.Phase{{Name: "phase0", Duration: dur("1s")}, {Name: "phase1", Count: 10}}
@@ -308,7 +310,7 @@ func TestValidate(t *testing.T) {
 			[]string{`tls.key: unknown key type "rsa-1024" (want rsa-2048, ecdsa-p256 or ed25519)`}},
 		{"tls12 ecdsa without p256", func(s *scenarios.Scenario) {
 			s.TLS.Version = scenarios.TLS12
-			s.TLS.Groups = []scenarios.Group{scenarios.X25519, scenarios.P384}
+			s.TLS.Groups = []kex.Group{kex.X25519, kex.P384}
 		}, []string{"tls.groups: an ECDSA P-256 certificate needs p256 among the groups for TLS 1.2 (the server answers 'no shared cipher')"}},
 		{"tls12 ecdsa default groups", func(s *scenarios.Scenario) { s.TLS.Version = scenarios.TLS12 }, nil},
 		{"concurrency over count", func(s *scenarios.Scenario) {
@@ -349,7 +351,7 @@ func TestValidate(t *testing.T) {
 			[]string{"topology.rotate_keys_every: rotation_overlap and rotation_stagger need rotate_keys_every"}},
 		{"cache without a cache", func(s *scenarios.Scenario) {
 			s.Resumption = scenarios.ResumeCache
-			s.Topology.SessionCache = scenarios.Off
+			s.Topology.SessionCache = tlsfleet.Off
 		}, []string{"topology.session_cache: resumption cache needs a session cache (per-node or shared), got off"}},
 		{"ids on the testbed", func(s *scenarios.Scenario) {
 			s.Resumption = scenarios.ResumeIDs
@@ -371,7 +373,7 @@ func TestValidate(t *testing.T) {
 			s.Server = scenarios.ServerNginx
 			s.TLS.Version = scenarios.TLS12
 			s.Resumption = scenarios.ResumeIDs
-			s.Topology.SessionCache = scenarios.Off
+			s.Topology.SessionCache = tlsfleet.Off
 			s.AfterHandshake = scenarios.Ticket
 		}, []string{
 			"topology.session_cache: resumption ids needs the servers' session cache, got off",
@@ -389,8 +391,8 @@ func TestValidate(t *testing.T) {
 			s.Server = scenarios.ServerOpenSSL
 			s.TLS.Version = scenarios.TLS12
 			s.Resumption = scenarios.ResumeCache
-			s.Topology.SessionCache = scenarios.Shared
-			s.Topology.TicketKeys = scenarios.Shared
+			s.Topology.SessionCache = tlsfleet.Shared
+			s.Topology.TicketKeys = tlsfleet.Shared
 			s.Topology.SessionLifetime = dur("1m")
 			s.Topology.RotateKeysEvery = dur("1s")
 		}, []string{

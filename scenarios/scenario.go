@@ -22,6 +22,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tlsbench/tlsbench/kex"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Scenario is one benchmark, as written in a YAML file. The zero value of
@@ -104,10 +107,11 @@ type TLS struct {
 	Key KeyType `yaml:"key" json:"key"`
 
 	// Groups are the key-exchange groups the client offers, in order of
-	// preference: x25519, x25519mlkem768, secp256r1mlkem768, p256, p384,
-	// p521. Empty means Go's default list. With TLS 1.2 and an ECDSA
+	// preference, by their names in package kex: x25519, x25519mlkem768,
+	// secp256r1mlkem768, secp384r1mlkem1024, p256, p384, p521. Empty means
+	// Go's default list. With TLS 1.2 and an ECDSA
 	// certificate, the certificate's curve must be among the groups.
-	Groups []Group `yaml:"groups" json:"groups,omitempty"`
+	Groups []kex.Group `yaml:"groups" json:"groups,omitempty"`
 
 	// CertFile and KeyFile are your own certificate chain (PEM, leaf
 	// first) and private key for the embedded testbed to serve instead of
@@ -335,7 +339,7 @@ type Topology struct {
 	// resumption tickets; on real servers it configures the servers
 	// whatever the clients offer (openssl s_server cannot be given a key,
 	// so shared is refused there).
-	TicketKeys KeyScope `yaml:"ticket_keys" json:"ticket_keys"`
+	TicketKeys tlsfleet.Scope `yaml:"ticket_keys" json:"ticket_keys"`
 
 	// SessionCache is where the server-side session store lives: per-node,
 	// shared or off. Default: per-node. On the embedded testbed it applies
@@ -343,7 +347,7 @@ type Topology struct {
 	// the servers' own session cache (nginx ssl_session_cache, HAProxy's
 	// and s_server's internal cache): per-node or off, since each node is
 	// a process of its own and cannot share one.
-	SessionCache KeyScope `yaml:"session_cache" json:"session_cache"`
+	SessionCache tlsfleet.Scope `yaml:"session_cache" json:"session_cache"`
 
 	// RotateKeysEvery rotates every node's ticket key this often. Zero: no
 	// rotation. The embedded testbed only.
@@ -486,19 +490,6 @@ const (
 	Ed25519   KeyType = "ed25519"
 )
 
-// Group is a key-exchange group name.
-type Group string
-
-// The key-exchange groups a scenario may name.
-const (
-	X25519            Group = "x25519"
-	X25519MLKEM768    Group = "x25519mlkem768"
-	SecP256r1MLKEM768 Group = "secp256r1mlkem768"
-	P256              Group = "p256"
-	P384              Group = "p384"
-	P521              Group = "p521"
-)
-
 // Resumption is the resumption strategy.
 type Resumption string
 
@@ -559,16 +550,6 @@ const (
 	// address. Every generator connection comes from 127.0.0.1, so every
 	// connection goes to the same node.
 	Source Balance = "source"
-)
-
-// KeyScope says whether a piece of server state is per node or shared.
-type KeyScope string
-
-// The scopes of server state.
-const (
-	PerNode KeyScope = "per-node"
-	Shared  KeyScope = "shared"
-	Off     KeyScope = "off"
 )
 
 // Duration is a time.Duration written as a Go duration string ("2s",

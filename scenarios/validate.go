@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlsbench/tlsbench/kex"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Limits Validate enforces.
@@ -29,14 +32,13 @@ const (
 var (
 	versions        = []Version{TLS12, TLS13}
 	keyTypes        = []KeyType{RSA2048, ECDSAP256, Ed25519}
-	groups          = []Group{X25519, X25519MLKEM768, SecP256r1MLKEM768, P256, P384, P521}
-	tls13OnlyGroups = []Group{X25519MLKEM768, SecP256r1MLKEM768}
+	groups          = kex.Groups()
 	resumptions     = []Resumption{ResumeNone, ResumeTickets, ResumeCache, ResumeIDs}
 	afterHandshakes = []AfterHandshake{ReadEOF, HTTP, Ticket, Close}
 	balances        = []Balance{RoundRobin, Random, LeastConn, Sticky, Source}
 	servers         = []ServerKind{ServerEmbedded, ServerNginx, ServerHAProxy, ServerOpenSSL}
 	balancers       = []BalancerKind{BalancerGenerator, BalancerHAProxy}
-	keyScopes       = []KeyScope{PerNode, Shared, Off}
+	keyScopes       = []tlsfleet.Scope{tlsfleet.PerNode, tlsfleet.Shared, tlsfleet.Off}
 	presets         = []Preset{PresetSingle, PresetCLB, PresetALB, PresetNLB}
 	thinkDists      = []ThinkDist{ThinkConstant, ThinkExponential}
 	faultActions    = []FaultAction{FaultKill, FaultStall, FaultKillTestbed}
@@ -61,7 +63,7 @@ func (s *Scenario) Validate() error {
 	v.phases(s.Phases, s.Sweep != nil)
 	v.target(s.Target)
 	v.topology(s.Topology)
-	if s.Resumption == ResumeCache && s.Topology.SessionCache == Off {
+	if s.Resumption == ResumeCache && s.Topology.SessionCache == tlsfleet.Off {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
 	}
 	v.server(s)
@@ -151,7 +153,7 @@ func (v *validator) tls(t TLS) {
 	if (t.CertFile == "") != (t.KeyFile == "") {
 		v.add("tls.cert_file", "cert_file and key_file go together")
 	}
-	first := make(map[Group]int, len(t.Groups))
+	first := make(map[kex.Group]int, len(t.Groups))
 	for i, g := range t.Groups {
 		path := fmt.Sprintf("tls.groups[%d]", i)
 		if !enum(v, path, "group", g, groups) {
@@ -162,11 +164,11 @@ func (v *validator) tls(t TLS) {
 			continue
 		}
 		first[g] = i
-		if t.Version == TLS12 && slices.Contains(tls13OnlyGroups, g) {
+		if t.Version == TLS12 && g.TLS13Only() {
 			v.add(path, "group %s needs TLS 1.3 (tls.version is 1.2)", g)
 		}
 	}
-	if t.Version == TLS12 && t.Key == ECDSAP256 && len(t.Groups) > 0 && !slices.Contains(t.Groups, P256) {
+	if t.Version == TLS12 && t.Key == ECDSAP256 && len(t.Groups) > 0 && !slices.Contains(t.Groups, kex.P256) {
 		v.add("tls.groups", "an ECDSA P-256 certificate needs p256 among the groups for TLS 1.2 (the server answers 'no shared cipher')")
 	}
 }
@@ -305,7 +307,7 @@ func (v *validator) server(s *Scenario) {
 		if !real && !remote {
 			v.add("resumption", "resumption ids needs an OpenSSL-class server: server nginx, haproxy or openssl, or a target.address (which --target overrides); Go's crypto/tls server never resumes by session ID")
 		}
-		if real && s.Topology.SessionCache == Off {
+		if real && s.Topology.SessionCache == tlsfleet.Off {
 			v.add("topology.session_cache", "resumption ids needs the servers' session cache, got off")
 		}
 		if s.AfterHandshake == Ticket {
@@ -331,10 +333,10 @@ func (v *validator) server(s *Scenario) {
 	if s.Resumption == ResumeCache && s.TLS.Version == TLS12 {
 		v.add("resumption", "with a real server and TLS 1.2 the server's session cache is reached by session ID, which Go's client cannot offer: use resumption ids")
 	}
-	if t.SessionCache == Shared {
+	if t.SessionCache == tlsfleet.Shared {
 		v.add("topology.session_cache", "each %s node is a process of its own and keeps its session cache to itself: per-node or off (shared ticket keys share resumption across nodes)", s.Server)
 	}
-	if s.Server == ServerOpenSSL && t.TicketKeys == Shared {
+	if s.Server == ServerOpenSSL && t.TicketKeys == tlsfleet.Shared {
 		v.add("topology.ticket_keys", "openssl s_server cannot be given a ticket key (each node makes its own): per-node or off; nginx and haproxy can share one")
 	}
 	if s.Server == ServerOpenSSL && t.SessionLifetime != 0 {

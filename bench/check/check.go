@@ -10,7 +10,8 @@
 //
 // A check is sequential and gentle: one connection at a time, each bounded
 // by a timeout, a few dozen in all: about 35 for one address (4 versions,
-// the TLS 1.2 suites Go implements, 4 or 5 groups, 2 per resumption
+// the TLS 1.2 suites Go implements, each group of package kex that the
+// version allows (4 with TLS 1.2, 7 with TLS 1.3), 2 per resumption
 // mechanism), and with several addresses 2 more per ordered pair of
 // addresses (an address with itself included) and mechanism resumed: 54
 // more for 3 addresses and 3 mechanisms. Every certificate is verified

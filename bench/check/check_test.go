@@ -16,6 +16,7 @@ import (
 	"github.com/tlsbench/tlsbench/bench/check"
 	"github.com/tlsbench/tlsbench/bench/realserver"
 	"github.com/tlsbench/tlsbench/scenarios"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 var certDir = filepath.Join(os.TempDir(), "tlsbench-check-test-certs")
@@ -84,7 +85,7 @@ func TestRestricted(t *testing.T) {
 		Hosts:      []string{"127.0.0.2"},
 		MinVersion: "1.2", MaxVersion: "1.2",
 		Ciphers:    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384",
-		TicketKeys: realserver.Off,
+		TicketKeys: tlsfleet.Off,
 	})
 	r := run(t, roots, f.Addresses[0])
 	if got, want := r.Versions.Accepted, []string{"1.2"}; !reflect.DeepEqual(got, want) {
@@ -130,9 +131,9 @@ func TestRestricted(t *testing.T) {
 func TestDomains(t *testing.T) {
 	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}
 	for _, tt := range []struct {
-		keys realserver.Scope
+		keys tlsfleet.Scope
 		want int
-	}{{realserver.Shared, 1}, {realserver.PerNode, 3}} {
+	}{{tlsfleet.Shared, 1}, {tlsfleet.PerNode, 3}} {
 		t.Run(string(tt.keys), func(t *testing.T) {
 			f, roots, _ := fleet(t, realserver.Config{Hosts: hosts, TicketKeys: tt.keys})
 			r := run(t, roots, f.Addresses...)

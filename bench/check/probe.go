@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlsbench/tlsbench/kex"
 	"github.com/tlsbench/tlsbench/loadgen"
 )
 
@@ -25,16 +26,6 @@ var versionList = []struct {
 	id   uint16
 }{
 	{"1.0", tls.VersionTLS10}, {"1.1", tls.VersionTLS11}, {"1.2", tls.VersionTLS12}, {"1.3", tls.VersionTLS13},
-}
-
-// groupList is the key-exchange groups a check offers, one at a time.
-var groupList = []struct {
-	name  string
-	id    tls.CurveID
-	tls13 bool // TLS 1.3 only
-}{
-	{"x25519", tls.X25519, false}, {"p256", tls.CurveP256, false}, {"p384", tls.CurveP384, false},
-	{"p521", tls.CurveP521, false}, {"x25519mlkem768", tls.X25519MLKEM768, true},
 }
 
 // recCache is a client session cache that holds one session and counts
@@ -259,23 +250,24 @@ func (c *checker) groups(r *Report, addr string) {
 		v, name = tls.VersionTLS12, "1.2"
 	}
 	r.Groups.Version = name
-	for _, g := range groupList {
-		if g.tls13 && v != tls.VersionTLS13 {
+	for _, g := range kex.Groups() {
+		id, _ := g.ID()
+		if g.TLS13Only() && v != tls.VersionTLS13 {
 			continue
 		}
 		cfg := c.tlsConfig(v, v)
-		cfg.CurvePreferences = []tls.CurveID{g.id}
-		p := probe(g.name, c.connect(addr, cfg, nil, false))
+		cfg.CurvePreferences = []tls.CurveID{id}
+		p := probe(string(g), c.connect(addr, cfg, nil, false))
 		p.Negotiated = ""
 		r.Groups.Results = append(r.Groups.Results, p)
 		if p.Accepted {
-			r.Groups.Accepted = append(r.Groups.Accepted, g.name)
+			r.Groups.Accepted = append(r.Groups.Accepted, string(g))
 		} else {
-			r.Groups.Refused = append(r.Groups.Refused, g.name)
+			r.Groups.Refused = append(r.Groups.Refused, string(g))
 		}
 	}
 	if v == tls.VersionTLS12 && r.Certificate != nil && r.Certificate.Key == "ecdsa-p256" &&
-		slices.Contains(r.Groups.Refused, "x25519") && slices.Contains(r.Groups.Accepted, "p256") {
+		slices.Contains(r.Groups.Refused, string(kex.X25519)) && slices.Contains(r.Groups.Accepted, string(kex.P256)) {
 		r.Notes = append(r.Notes, "TLS 1.2 with this ECDSA P-256 certificate needs P-256 among the client's groups: a client that offers only x25519 is refused (OpenSSL: \"no shared cipher\"), because the certificate's curve must be one the client supports")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tlsbench/tlsbench/bench/realserver"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Three nginx nodes on loopback sharing one ticket key, each with its own
@@ -15,8 +16,8 @@ func ExampleStart() {
 		Hosts:        []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"},
 		CertFile:     "certs/ecdsa-p256/leaf.pem",
 		KeyFile:      "certs/ecdsa-p256/leaf.key",
-		TicketKeys:   realserver.Shared,
-		SessionCache: realserver.PerNode,
+		TicketKeys:   tlsfleet.Shared,
+		SessionCache: tlsfleet.PerNode,
 	})
 	if err != nil {
 		fmt.Println(err)

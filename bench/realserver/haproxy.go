@@ -2,9 +2,12 @@ package realserver
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // haproxyMaxConn is HAProxy's connection limit: as many as the file
@@ -55,7 +58,7 @@ func (f *Fleet) startHAProxy(n *node, keys *ticketKeys) error {
 		return err
 	}
 	var global strings.Builder
-	if cfg.SessionCache == Off {
+	if cfg.SessionCache == tlsfleet.Off {
 		global.WriteString("    tune.ssl.cachesize 0\n")
 	}
 	if cfg.SessionTimeout > 0 {
@@ -85,18 +88,18 @@ frontend node%d
 	}
 	sc := newStreamCounter()
 	n.counter = sc
-	n.proc, err = startProc(fmt.Sprintf("haproxy node %d", i), []string{"haproxy", "-db", "-f", path}, sc.writer(), "")
+	n.proc, err = f.startProc(fmt.Sprintf("haproxy node %d", i), []string{"haproxy", "-db", "-f", path}, sc.writer(), "")
 	return err
 }
 
 // startFront starts the balancer: an HAProxy in TCP mode in front of the
 // nodes. It does not log.
 func (f *Fleet) startFront() error {
-	port, err := freePort(FrontHost)
+	port, err := f.cfg.port(f.cfg.FrontHost)
 	if err != nil {
 		return err
 	}
-	f.Front = FrontHost + ":" + port
+	f.Front = net.JoinHostPort(f.cfg.FrontHost, port)
 	var servers strings.Builder
 	for _, n := range f.nodes {
 		fmt.Fprintf(&servers, "    server node%d %s\n", n.index, n.addr)
@@ -123,6 +126,6 @@ backend nodes
 	if err != nil {
 		return err
 	}
-	f.front, err = startProc("haproxy balancer", []string{"haproxy", "-db", "-f", path}, nil, "")
+	f.front, err = f.startProc("haproxy balancer", []string{"haproxy", "-db", "-f", path}, nil, "")
 	return err
 }

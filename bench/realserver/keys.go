@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // ticketKeys are the ticket-key files of a fleet: one per node, or one
@@ -23,16 +25,16 @@ const ticketKeySize = 80
 // all.
 const haproxyKeys = 3
 
-func newTicketKeys(f *Fleet, kind Kind, scope Scope, nodes int) (*ticketKeys, error) {
+func newTicketKeys(f *Fleet, kind Kind, scope tlsfleet.Scope, nodes int) (*ticketKeys, error) {
 	k := &ticketKeys{}
 	var shared string
 	for i := range nodes {
-		if scope == Shared && shared != "" {
+		if scope == tlsfleet.Shared && shared != "" {
 			k.files = append(k.files, shared)
 			continue
 		}
 		name := fmt.Sprintf("ticket-node%d.key", i)
-		if scope == Shared {
+		if scope == tlsfleet.Shared {
 			name = "ticket-shared.key"
 		}
 		data, err := keyFile(kind)

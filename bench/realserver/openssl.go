@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // startOpenSSL starts node n's openssl s_server -www.
@@ -49,16 +51,16 @@ func (f *Fleet) startOpenSSL(n *node) error {
 		}
 		argv = append(argv, "-cert_chain", chain)
 	}
-	if cfg.TicketKeys == Off {
+	if cfg.TicketKeys == tlsfleet.Off {
 		argv = append(argv, "-no_ticket")
 	}
-	if cfg.SessionCache == Off {
+	if cfg.SessionCache == tlsfleet.Off {
 		argv = append(argv, "-no_cache")
 	}
 	if cfg.Ciphers != "" {
 		argv = append(argv, "-cipher", cfg.Ciphers)
 	}
-	n.proc, err = startProc(fmt.Sprintf("openssl s_server node %d", i), argv, nil, "")
+	n.proc, err = f.startProc(fmt.Sprintf("openssl s_server node %d", i), argv, nil, "")
 	if err != nil {
 		return err
 	}
@@ -70,7 +72,7 @@ func (f *Fleet) startOpenSSL(n *node) error {
 	if !roots.AppendCertsFromPEM(ca) {
 		return fmt.Errorf("realserver: no certificate in %s", cfg.CAFile)
 	}
-	n.counter = &statsCounter{addr: n.addr, cfg: &tls.Config{ServerName: cfg.ServerName, RootCAs: roots}}
+	n.counter = &statsCounter{addr: n.addr, dial: cfg.dial, cfg: &tls.Config{ServerName: cfg.ServerName, RootCAs: roots}}
 	return nil
 }
 
@@ -82,6 +84,7 @@ func (f *Fleet) startOpenSSL(n *node) error {
 type statsCounter struct {
 	mu     sync.Mutex
 	addr   string
+	dial   func(context.Context, *net.Dialer, string) (net.Conn, error)
 	cfg    *tls.Config
 	probes int64
 	last   Counts
@@ -113,14 +116,17 @@ func (sc *statsCounter) close() {}
 func (sc *statsCounter) probe(ctx context.Context) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: sc.cfg}
-	c, err := d.DialContext(ctx, "tcp", sc.addr)
+	raw, err := sc.dial(ctx, &net.Dialer{}, sc.addr)
 	if err != nil {
 		return nil, fmt.Errorf("read s_server's statistics: %w", err)
 	}
-	defer c.Close()
+	defer raw.Close()
 	deadline, _ := ctx.Deadline()
-	c.SetDeadline(deadline)
+	raw.SetDeadline(deadline)
+	c := tls.Client(raw, sc.cfg)
+	if err := c.HandshakeContext(ctx); err != nil {
+		return nil, fmt.Errorf("read s_server's statistics: %w", err)
+	}
 	if _, err := io.WriteString(c, "GET / HTTP/1.0\r\n\r\n"); err != nil {
 		return nil, fmt.Errorf("read s_server's statistics: %w", err)
 	}

@@ -29,10 +29,14 @@ type proc struct {
 	stopErr error
 }
 
-// startProc starts argv as a process that the kernel kills when this
-// process dies. stdout, if not nil, receives the process's standard
-// output.
-func startProc(name string, argv []string, stdout io.Writer, errorLog string) (*proc, error) {
+// startProc starts argv, through Config.Command, as a process that the
+// kernel kills when this process dies. stdout, if not nil, receives the
+// process's standard output.
+func (f *Fleet) startProc(name string, argv []string, stdout io.Writer, errorLog string) (*proc, error) {
+	argv = f.cfg.command(argv)
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("realserver: start %s: Config.Command returned no command", name)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	setParentDeathSignal(cmd)
 	p := &proc{name: name, cmd: cmd, stderr: &tail{max: 4 << 10}, errorLog: errorLog, done: make(chan struct{})}
@@ -50,13 +54,13 @@ func startProc(name string, argv []string, stdout io.Writer, errorLog string) (*
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
 
-// waitAccept waits until addr accepts a TCP connection, or the process
-// exits, or ctx ends.
-func (p *proc) waitAccept(ctx context.Context, addr string) error {
-	var d net.Dialer
+// waitAccept waits until addr accepts a TCP connection made with dial, or
+// the process exits, or ctx ends.
+func (p *proc) waitAccept(ctx context.Context, dial func(context.Context, *net.Dialer, string) (net.Conn, error), addr string) error {
+	d := net.Dialer{Timeout: time.Second}
 	for {
 		dctx, cancel := context.WithTimeout(ctx, time.Second)
-		c, err := d.DialContext(dctx, "tcp", addr)
+		c, err := dial(dctx, &d, addr)
 		cancel()
 		if err == nil {
 			c.Close()

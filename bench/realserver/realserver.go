@@ -4,9 +4,9 @@
 //
 // Start writes each node's configuration and key files into a temporary
 // directory of its own (mode 0700; private key and ticket-key files 0600),
-// starts one process per node bound to its own loopback address
-// (127.0.0.2, 127.0.0.3, ...), and returns once every node accepts TCP
-// connections. Stop stops them (SIGTERM, then SIGKILL after 5 s) and removes
+// starts one process per node bound to its own address (Config.Hosts, on
+// loopback 127.0.0.2, 127.0.0.3, ... as package bench places them), and
+// returns once every node accepts TCP connections. Stop stops them (SIGTERM, then SIGKILL after 5 s) and removes
 // the directory. A node process is also killed by the kernel if the process
 // that started it dies (PR_SET_PDEATHSIG), so none is left behind. Each node
 // is one process, so that its PIDs give its CPU:
@@ -17,7 +17,9 @@
 //     terminates TLS, writes "node N\n", sends close_notify and closes,
 //     like a testbed node, and logs $ssl_session_reused, $ssl_protocol and
 //     $ssl_cipher to an access log per node. A failed handshake is logged
-//     with the cipher "(NONE)" and counts as failed.
+//     with the cipher "(NONE)" and counts as failed. With Config.HTTP the
+//     http module answers one HTTP/1.1 request per connection instead and
+//     logs the same variables per request.
 //   - HAProxy terminates TLS itself in HTTP mode (nbthread 1): it answers
 //     one request with "node N\n" (http-request return) and logs
 //     ssl_fc_is_resumed, %sslv and %sslc to its standard output, which
@@ -30,7 +32,7 @@
 //     connection at a time.
 //
 // Optionally an HAProxy in TCP mode (no TLS) stands in front of the nodes
-// on 127.0.1.1 and spreads connections over them (Config.Balance); clients
+// (on 127.0.1.1 by default) and spreads connections over them (Config.Balance); clients
 // then dial only its address.
 //
 // Where the servers keep resumption state follows Config: ticket keys per
@@ -40,6 +42,10 @@
 // cannot be shared) or none. With tickets off and a session cache, OpenSSL
 // resumes TLS 1.2 by session ID and TLS 1.3 by stateful tickets whose
 // identity refers to the cache.
+//
+// Where the nodes listen, how their processes are started and how this
+// package reaches them are Config's (Hosts, Port, FrontHost, Command,
+// Dial), so that a network lab can put them in a namespace of their own.
 //
 // The package does not generate load or decide what a run measures:
 // package bench does. Ticket keys are made here, written only into the
@@ -54,10 +60,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Kind is the server software of the nodes.
@@ -79,7 +88,11 @@ const nginxStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 // Available returns nil when kind's program is installed, or an error
 // that names the missing program and the Debian packages that provide it.
-func Available(kind Kind) error {
+func Available(kind Kind) error { return available(kind, true) }
+
+// available is Available; stream says whether nginx needs its stream
+// module (not for Config.HTTP).
+func available(kind Kind, stream bool) error {
 	pkgs := map[Kind]string{
 		Nginx:   "nginx libnginx-mod-stream",
 		HAProxy: "haproxy",
@@ -92,24 +105,13 @@ func Available(kind Kind) error {
 	if _, err := exec.LookPath(kind.Binary()); err != nil {
 		return fmt.Errorf("realserver: %s is not installed (apt-get install %s)", kind.Binary(), p)
 	}
-	if kind == Nginx {
+	if kind == Nginx && stream {
 		if _, err := os.Stat(nginxStreamModule); err != nil {
 			return fmt.Errorf("realserver: nginx's stream module %s is missing (apt-get install libnginx-mod-stream)", nginxStreamModule)
 		}
 	}
 	return nil
 }
-
-// Scope says whether a piece of server state is per node, shared by all
-// nodes, or off.
-type Scope string
-
-// The scopes.
-const (
-	PerNode Scope = "per-node"
-	Shared  Scope = "shared"
-	Off     Scope = "off"
-)
 
 // Config describes a fleet of real server nodes. The zero value is not
 // usable: Kind, Hosts, CertFile and KeyFile must be set.
@@ -118,8 +120,43 @@ type Config struct {
 	Kind Kind
 
 	// Hosts are the nodes' listen IP addresses, one node each
-	// ("127.0.0.2"). Each node listens on a free port of its own.
+	// ("127.0.0.2").
 	Hosts []string
+
+	// Port is every node's listen port (each node has a host of its own).
+	// Zero: each node gets a port that is free when Start looks, found by
+	// listening on its host from this process, which therefore must have
+	// the host among its addresses. A network lab whose nodes listen in a
+	// namespace of their own sets a port instead: nothing else listens
+	// there.
+	Port int
+
+	// FrontHost is the balancer's listen IP address (see Balance). Empty:
+	// DefaultFrontHost. It listens on Port too when Port is set.
+	FrontHost string
+
+	// HTTP makes nginx nodes serve HTTP/1.1 with the http module (one
+	// request per connection, answered "node N\n", keepalive_requests 1)
+	// instead of the stream module's one line, as a web server does; its
+	// access log counts only handshakes that carried a request, so failed
+	// handshakes are not counted. HAProxy and s_server nodes always answer
+	// HTTP. Unused by the other kinds.
+	HTTP bool
+
+	// Command, when set, returns the command line that runs a server
+	// process's argv (argv[0] is the program's name): a network lab wraps
+	// it to start the process in its server namespace. The process it
+	// starts must be the server itself (exec it, do not fork it), since
+	// its PID gives the server's CPU time and receives SIGTERM. Nil: argv
+	// as it is.
+	Command func(argv []string) []string
+
+	// Dial, when set, makes the TCP connections this package makes to the
+	// nodes itself: the wait for each to accept and the reads of
+	// s_server's statistics. It is given a dialer with the timeout set.
+	// A network lab dials from its generator namespace with it. Nil:
+	// d.DialContext(ctx, "tcp", address).
+	Dial func(ctx context.Context, d *net.Dialer, address string) (net.Conn, error)
 
 	// CertFile is the PEM certificate chain, leaf first; KeyFile its
 	// private key (PEM). Every node serves the same chain.
@@ -138,21 +175,22 @@ type Config struct {
 	// ("ECDHE-ECDSA-AES128-GCM-SHA256:..."). Empty: the server's default.
 	Ciphers string
 
-	// TicketKeys is where session-ticket keys live: PerNode, Shared or
-	// Off (no tickets). Empty: PerNode. openssl s_server cannot be given a
-	// key, so Shared is refused for it.
-	TicketKeys Scope
+	// TicketKeys is where session-ticket keys live: tlsfleet.PerNode,
+	// Shared or Off (no tickets). Empty: PerNode. openssl s_server cannot
+	// be given a key, so Shared is refused for it.
+	TicketKeys tlsfleet.Scope
 
-	// SessionCache is the nodes' session cache: PerNode or Off. Empty:
-	// PerNode. Shared is refused: each node is a process of its own.
-	SessionCache Scope
+	// SessionCache is the nodes' session cache: tlsfleet.PerNode or Off.
+	// Empty: PerNode. Shared is refused: each node is a process of its
+	// own.
+	SessionCache tlsfleet.Scope
 
 	// SessionTimeout is how long a session stays resumable. Zero: the
 	// server's default (5 minutes for nginx and HAProxy, 2 hours for
 	// s_server). Not settable for s_server.
 	SessionTimeout time.Duration
 
-	// Balance, when set, puts an HAProxy in TCP mode on 127.0.1.1 in front
+	// Balance, when set, puts an HAProxy in TCP mode on FrontHost in front
 	// of the nodes with this policy: roundrobin, leastconn, source or
 	// random (HAProxy's names). Empty: no balancer.
 	Balance string
@@ -162,12 +200,13 @@ type Config struct {
 	StartTimeout time.Duration
 }
 
-// FrontHost is the balancer's listen address.
-const FrontHost = "127.0.1.1"
+// DefaultFrontHost is the balancer's listen address when Config.FrontHost
+// is empty.
+const DefaultFrontHost = "127.0.1.1"
 
 func (c *Config) validate() error {
 	var errs []error
-	if err := Available(c.Kind); err != nil {
+	if err := available(c.Kind, !c.HTTP); err != nil {
 		return err
 	}
 	if len(c.Hosts) == 0 {
@@ -177,14 +216,20 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("no certificate or key file"))
 	}
 	if c.TicketKeys == "" {
-		c.TicketKeys = PerNode
+		c.TicketKeys = tlsfleet.PerNode
 	}
 	if c.SessionCache == "" {
-		c.SessionCache = PerNode
+		c.SessionCache = tlsfleet.PerNode
+	}
+	if c.FrontHost == "" {
+		c.FrontHost = DefaultFrontHost
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d is not a TCP port", c.Port))
 	}
 	switch c.TicketKeys {
-	case PerNode, Off:
-	case Shared:
+	case tlsfleet.PerNode, tlsfleet.Off:
+	case tlsfleet.Shared:
 		if c.Kind == OpenSSL {
 			errs = append(errs, errors.New("openssl s_server cannot be given a ticket key, so its nodes cannot share one"))
 		}
@@ -192,7 +237,7 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("unknown ticket-key scope %q", c.TicketKeys))
 	}
 	switch c.SessionCache {
-	case PerNode, Off:
+	case tlsfleet.PerNode, tlsfleet.Off:
 	default:
 		errs = append(errs, fmt.Errorf("session cache %q: each node is a process of its own, so its cache is per-node or off", c.SessionCache))
 	}
@@ -354,7 +399,7 @@ func start(ctx context.Context, cfg Config) (*Fleet, error, bool) {
 		return nil, err, strings.Contains(err.Error(), "in use")
 	}
 	for i, host := range cfg.Hosts {
-		port, err := freePort(host)
+		port, err := cfg.port(host)
 		if err != nil {
 			return fail(err)
 		}
@@ -362,7 +407,7 @@ func start(ctx context.Context, cfg Config) (*Fleet, error, bool) {
 		f.nodes = append(f.nodes, &node{index: i, addr: f.Addresses[i]})
 	}
 	var keys *ticketKeys
-	if cfg.TicketKeys != Off && cfg.Kind != OpenSSL {
+	if cfg.TicketKeys != tlsfleet.Off && cfg.Kind != OpenSSL {
 		if keys, err = newTicketKeys(f, cfg.Kind, cfg.TicketKeys, len(cfg.Hosts)); err != nil {
 			return fail(err)
 		}
@@ -389,17 +434,42 @@ func start(ctx context.Context, cfg Config) (*Fleet, error, bool) {
 	wait, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
 	defer cancel()
 	for _, n := range f.nodes {
-		if err := n.proc.waitAccept(wait, n.addr); err != nil {
+		if err := n.proc.waitAccept(wait, cfg.dial, n.addr); err != nil {
 			return fail(err)
 		}
 	}
 	if f.front != nil {
-		if err := f.front.waitAccept(wait, f.Front); err != nil {
+		if err := f.front.waitAccept(wait, cfg.dial, f.Front); err != nil {
 			return fail(err)
 		}
 	}
 	f.Server = describe(cfg)
 	return f, nil, false
+}
+
+// port returns the port a node on host listens on: Config.Port, or one
+// that is free on host now.
+func (c *Config) port(host string) (string, error) {
+	if c.Port > 0 {
+		return strconv.Itoa(c.Port), nil
+	}
+	return freePort(host)
+}
+
+// dial makes a connection of this package's own to a node.
+func (c *Config) dial(ctx context.Context, d *net.Dialer, address string) (net.Conn, error) {
+	if c.Dial != nil {
+		return c.Dial(ctx, d, address)
+	}
+	return d.DialContext(ctx, "tcp", address)
+}
+
+// command returns the command line that runs argv.
+func (c *Config) command(argv []string) []string {
+	if c.Command != nil {
+		return c.Command(argv)
+	}
+	return argv
 }
 
 // freePort returns a port that is free on host now.
@@ -506,14 +576,18 @@ func describe(cfg Config) string {
 	var s string
 	switch cfg.Kind {
 	case Nginx:
-		s = programVersion("nginx", "-v") + " (stream module), one process per node (master_process off)"
+		module := "stream module"
+		if cfg.HTTP {
+			module = "http module, one request per connection"
+		}
+		s = programVersion("nginx", "-v") + " (" + module + "), one process per node (master_process off)"
 	case HAProxy:
 		s = programVersion("haproxy", "-v") + " terminating TLS (HTTP mode), one process per node (nbthread 1)"
 	case OpenSSL:
 		s = programVersion("openssl", "version") + " s_server -www, one process per node"
 	}
 	if cfg.Balance != "" {
-		s += "; behind " + programVersion("haproxy", "-v") + " in TCP mode (balance " + cfg.Balance + ") on " + FrontHost
+		s += "; behind " + programVersion("haproxy", "-v") + " in TCP mode (balance " + cfg.Balance + ") on " + cfg.FrontHost
 	}
 	return s
 }

@@ -1,15 +1,20 @@
 package realserver_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +22,7 @@ import (
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/realserver"
 	"github.com/tlsbench/tlsbench/scenarios"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // certDir is shared by the tests of this package so that certificates are
@@ -103,17 +109,20 @@ func total(cs []realserver.Counts) (full, resumed, failed int64) {
 // and checks that the server's own counts agree with the client's.
 func TestNodes(t *testing.T) {
 	tests := []struct {
-		kind realserver.Kind
-		http bool
+		name      string
+		kind      realserver.Kind
+		http      bool
+		nginxHTTP bool // Config.HTTP
 	}{
-		{realserver.Nginx, false},
-		{realserver.HAProxy, true},
-		{realserver.OpenSSL, true},
+		{"nginx", realserver.Nginx, false, false},
+		{"nginx http", realserver.Nginx, true, true},
+		{"haproxy", realserver.HAProxy, true, false},
+		{"openssl", realserver.OpenSSL, true, false},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.kind), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			need(t, tt.kind)
-			f := start(t, realserver.Config{Kind: tt.kind, Hosts: []string{"127.0.0.2"}})
+			f := start(t, realserver.Config{Kind: tt.kind, Hosts: []string{"127.0.0.2"}, HTTP: tt.nginxHTTP})
 			before, err := f.Counts(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -150,9 +159,9 @@ func TestNodes(t *testing.T) {
 func TestTicketKeyScope(t *testing.T) {
 	need(t, realserver.Nginx)
 	hosts := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"}
-	for _, scope := range []realserver.Scope{realserver.Shared, realserver.PerNode} {
+	for _, scope := range []tlsfleet.Scope{tlsfleet.Shared, tlsfleet.PerNode} {
 		t.Run(string(scope), func(t *testing.T) {
-			f := start(t, realserver.Config{Kind: realserver.Nginx, Hosts: hosts, TicketKeys: scope, SessionCache: realserver.Off})
+			f := start(t, realserver.Config{Kind: realserver.Nginx, Hosts: hosts, TicketKeys: scope, SessionCache: tlsfleet.Off})
 			_, roots := certs(t)
 			cfg := &tls.Config{ServerName: bench.ServerName, RootCAs: roots, MinVersion: tls.VersionTLS13,
 				ClientSessionCache: tls.NewLRUClientSessionCache(1)}
@@ -169,7 +178,7 @@ func TestTicketKeyScope(t *testing.T) {
 				}
 			}
 			want := 6
-			if scope == realserver.PerNode {
+			if scope == tlsfleet.PerNode {
 				want = 0
 			}
 			if resumed != want {
@@ -178,7 +187,7 @@ func TestTicketKeyScope(t *testing.T) {
 			// The key files: 0600, one per node or one shared, in a 0700
 			// directory.
 			keys, _ := filepath.Glob(filepath.Join(f.Dir(), "ticket-*.key"))
-			if wantKeys := map[realserver.Scope]int{realserver.Shared: 1, realserver.PerNode: 3}[scope]; len(keys) != wantKeys {
+			if wantKeys := map[tlsfleet.Scope]int{tlsfleet.Shared: 1, tlsfleet.PerNode: 3}[scope]; len(keys) != wantKeys {
 				t.Errorf("key files %v, want %d", keys, wantKeys)
 			}
 			for _, k := range append(keys, f.Dir()) {
@@ -211,7 +220,7 @@ func TestTicketKeyScope(t *testing.T) {
 func TestBalancer(t *testing.T) {
 	need(t, realserver.Nginx, realserver.HAProxy)
 	f := start(t, realserver.Config{Kind: realserver.Nginx, Hosts: []string{"127.0.0.2", "127.0.0.3", "127.0.0.4"},
-		TicketKeys: realserver.Off, Balance: "roundrobin"})
+		TicketKeys: tlsfleet.Off, Balance: "roundrobin"})
 	if f.Front == "" || len(f.PIDs()) != 4 {
 		t.Fatalf("front %q, PIDs %v: want a balancer and 4 processes", f.Front, f.PIDs())
 	}
@@ -343,5 +352,67 @@ func TestRemoveStale(t *testing.T) {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s was removed: %v", d, err)
 		}
+	}
+}
+
+// TestPlacement: the nodes listen on Config.Port, their processes start
+// through Config.Command, and this package's own connections (the waits
+// for the nodes to accept, the reads of s_server's statistics) go through
+// Config.Dial: the seams a network lab uses.
+func TestPlacement(t *testing.T) {
+	for _, kind := range []realserver.Kind{realserver.Nginx, realserver.OpenSSL} {
+		t.Run(string(kind), func(t *testing.T) {
+			need(t, kind)
+			var dials atomic.Int64
+			var wrapped []string
+			var mu sync.Mutex
+			port := map[realserver.Kind]int{realserver.Nginx: 24431, realserver.OpenSSL: 24432}[kind]
+			f := start(t, realserver.Config{
+				Kind:  kind,
+				Hosts: []string{"127.0.0.21", "127.0.0.22"},
+				Port:  port,
+				Command: func(argv []string) []string {
+					mu.Lock()
+					wrapped = append(wrapped, argv[0])
+					mu.Unlock()
+					return append([]string{"env", "TLSBENCH_PLACED=1"}, argv...)
+				},
+				Dial: func(ctx context.Context, d *net.Dialer, address string) (net.Conn, error) {
+					dials.Add(1)
+					return d.DialContext(ctx, "tcp", address)
+				},
+			})
+			want := []string{fmt.Sprintf("127.0.0.21:%d", port), fmt.Sprintf("127.0.0.22:%d", port)}
+			if !slices.Equal(f.Addresses, want) {
+				t.Errorf("addresses %v, want %v", f.Addresses, want)
+			}
+			if len(wrapped) != 2 {
+				t.Errorf("Command wrapped %v, want both nodes", wrapped)
+			}
+			for _, pid := range f.PIDs() {
+				env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Contains(env, []byte("TLSBENCH_PLACED=1\x00")) {
+					t.Errorf("process %d was not started through Command", pid)
+				}
+			}
+			n := dials.Load()
+			if n < 2 {
+				t.Errorf("Dial made %d connections while the nodes started, want at least one per node", n)
+			}
+			visit(t, f.Addresses[1], tls.VersionTLS13, kind == realserver.OpenSSL, 2)
+			cs, err := f.Counts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, r, _ := total(cs); r != 1 {
+				t.Errorf("counts %+v, want one resumption", cs)
+			}
+			if kind == realserver.OpenSSL && dials.Load() == n {
+				t.Error("s_server's statistics were not read through Dial")
+			}
+		})
 	}
 }

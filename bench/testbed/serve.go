@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Serve runs a fleet in this process: it reads a Config line from in,
@@ -165,7 +167,7 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 	var master [32]byte
 	rand.Read(master[:])
 	var sharedStore *sessionStore
-	if cfg.Store == "cache" && cfg.SharedCache {
+	if cfg.Store == tlsfleet.Cache && cfg.SharedCache {
 		sharedStore = newSessionStore(size)
 	}
 	epoch := time.Now()
@@ -195,17 +197,17 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 		}
 		f.nodes = append(f.nodes, n)
 		switch cfg.Store {
-		case "", "tickets":
+		case "", tlsfleet.Tickets:
 			switch cfg.TicketKeys {
-			case "off":
+			case tlsfleet.Off:
 				n.cfg.SessionTicketsDisabled = true
 				continue
-			case "", "per-node", "shared":
+			case "", tlsfleet.PerNode, tlsfleet.Shared:
 			default:
 				f.stop()
 				return nil, fmt.Errorf("testbed: unknown ticket_keys %q", cfg.TicketKeys)
 			}
-			n.sharedState = cfg.TicketKeys == "shared"
+			n.sharedState = cfg.TicketKeys == tlsfleet.Shared
 			n.keys = &keyring{
 				master: master, node: i, shared: n.sharedState,
 				epoch: epoch, every: cfg.RotateEvery, overlap: cfg.RotationOverlap,
@@ -216,7 +218,7 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 			n.keys.install(n.cfg)
 			n.cfg.WrapSession = n.wrapTicket
 			n.cfg.UnwrapSession = n.unwrapTicket
-		case "cache":
+		case tlsfleet.Cache:
 			n.store = sharedStore
 			n.sharedState = sharedStore != nil
 			if n.store == nil {

@@ -33,6 +33,8 @@ package testbed
 
 import (
 	"time"
+
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 // Config configures a testbed fleet. It travels from the parent to the child
@@ -47,15 +49,16 @@ type Config struct {
 	CertFile string `json:"cert_file"`
 	KeyFile  string `json:"key_file"`
 
-	// Store is where nodes keep resumption state: "tickets" (stateless
-	// tickets under a ticket key) or "cache" (a server-side session
-	// store; only a handle goes on the wire). Empty means "tickets".
-	Store string `json:"store"`
+	// Store is where nodes keep resumption state: tlsfleet.Tickets
+	// (stateless tickets under a ticket key) or tlsfleet.Cache (a
+	// server-side session store; only a handle goes on the wire). Empty
+	// means Tickets.
+	Store tlsfleet.Store `json:"store"`
 
-	// TicketKeys is where ticket keys live with Store "tickets":
-	// "per-node" (each node its own; the default), "shared" (one key for
-	// every node) or "off" (no tickets are issued).
-	TicketKeys string `json:"ticket_keys"`
+	// TicketKeys is where ticket keys live with Store Tickets:
+	// tlsfleet.PerNode (each node its own; the default), Shared (one key
+	// for every node) or Off (no tickets are issued).
+	TicketKeys tlsfleet.Scope `json:"ticket_keys"`
 
 	// RotateEvery rotates the ticket keys this often (zero: never). Keys
 	// come in generations: generation g is in use from Epoch + offset +
@@ -69,7 +72,7 @@ type Config struct {
 	// it (zero: Go's 7 days).
 	SessionLifetime time.Duration `json:"session_lifetime"`
 
-	// SharedCache gives every node the same session store (Store "cache").
+	// SharedCache gives every node the same session store (Store Cache).
 	// Otherwise each node has its own.
 	SharedCache bool `json:"shared_cache"`
 
@@ -118,14 +121,14 @@ type NodeStats struct {
 	// Failed counts handshakes that failed on the server.
 	Failed int64 `json:"failed"`
 	// Fallbacks count the sessions presented to the node that it did not
-	// resume, by reason (see the Reason constants).
+	// resume, by reason.
 	Fallbacks Fallbacks `json:"fallbacks"`
 	// Generation is the node's current ticket-key generation.
 	Generation int64 `json:"generation"`
 }
 
 // Fallbacks counts, by reason, the sessions a node was offered and did not
-// resume.
+// resume. Each field's JSON key is its reason's tlsfleet.Fallback.
 type Fallbacks struct {
 	// OtherNode: issued by another node whose key (or store) this node
 	// does not share.
@@ -137,11 +140,23 @@ type Fallbacks struct {
 	RotatedAhead int64 `json:"rotated_ahead"`
 	// Expired: older than the session lifetime.
 	Expired int64 `json:"expired"`
-	// Evicted: not in the server-side store any more (Store "cache").
+	// Evicted: not in the server-side store any more (Store Cache).
 	Evicted int64 `json:"evicted"`
 	// Unreadable: not a session this testbed issued, or undecryptable for
 	// no reason above.
 	Unreadable int64 `json:"unreadable"`
+}
+
+// Reasons returns the counts by reason.
+func (f Fallbacks) Reasons() map[tlsfleet.Fallback]int64 {
+	return map[tlsfleet.Fallback]int64{
+		tlsfleet.OtherNode:    f.OtherNode,
+		tlsfleet.RotatedOut:   f.RotatedOut,
+		tlsfleet.RotatedAhead: f.RotatedAhead,
+		tlsfleet.Expired:      f.Expired,
+		tlsfleet.Evicted:      f.Evicted,
+		tlsfleet.Unreadable:   f.Unreadable,
+	}
 }
 
 // Total returns the number of fallbacks of every reason.

@@ -7,20 +7,7 @@ import (
 	"testing"
 
 	"github.com/tlsbench/tlsbench/results"
-	"github.com/tlsbench/tlsbench/scenarios"
 )
-
-func TestInterleave(t *testing.T) {
-	t.Parallel()
-	a, b := &scenarios.Scenario{Name: "a"}, &scenarios.Scenario{Name: "b"}
-	var got []string
-	for _, j := range interleave([]*scenarios.Scenario{a, b}, 3) {
-		got = append(got, j.sc.Name+":"+string(rune('0'+j.repeat)))
-	}
-	if want := "a:1 b:1 a:2 b:2 a:3 b:3"; strings.Join(got, " ") != want {
-		t.Errorf("interleave = %v, want %s", got, want)
-	}
-}
 
 func TestMedianSpread(t *testing.T) {
 	t.Parallel()

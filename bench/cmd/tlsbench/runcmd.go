@@ -64,22 +64,23 @@ file:line:col: key.path: message and nothing runs.`,
 	return c
 }
 
-// loadAll loads every scenario and applies the flags, reporting every
-// problem of every file at once.
-func loadAll(paths []string, f runFlags) ([]*scenarios.Scenario, error) {
+// loadAll loads every scenario and plans the set's runs with the flags'
+// overrides, reporting every problem of every file at once.
+func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 	var errs []error
-	var out []*scenarios.Scenario
+	var scs []*scenarios.Scenario
 	for _, p := range paths {
 		sc, err := scenarios.Load(p)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if err := applyFlags(sc, f); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
-			continue
-		}
-		out = append(out, sc)
+		scs = append(scs, sc)
+	}
+	ov := bench.Overrides{Duration: f.duration, Target: f.target, ServerName: f.serverName, CAFile: f.caFile}
+	jobs, err := bench.Plan(scs, ov, max(f.repeat, 1))
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if f.target == "" && (f.serverName != "" || f.caFile != "") {
 		errs = append(errs, errors.New("--server-name and --ca go with --target"))
@@ -99,34 +100,11 @@ func loadAll(paths []string, f runFlags) ([]*scenarios.Scenario, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, &badInputError{err: err}
 	}
-	return out, nil
-}
-
-// applyFlags overrides a scenario with the command line and validates the
-// result again.
-func applyFlags(sc *scenarios.Scenario, f runFlags) error {
-	if f.duration > 0 {
-		for i := range sc.Phases {
-			if sc.Phases[i].Recorded() {
-				sc.Phases[i].Duration = scenarios.Duration(f.duration)
-				sc.Phases[i].Count = 0
-			}
-		}
-	}
-	if f.target != "" {
-		sc.Target.Address = f.target
-		sc.Target.ServerName = f.serverName
-		sc.Target.CAFile = f.caFile
-		if sc.Resumption == scenarios.ResumeCache {
-			sc.Resumption = scenarios.ResumeTickets
-		}
-		sc.Defaults()
-	}
-	return sc.Validate()
+	return jobs, nil
 }
 
 func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stderr io.Writer) error {
-	scs, err := loadAll(paths, f)
+	jobs, err := loadAll(paths, f)
 	if err != nil {
 		return err
 	}
@@ -141,24 +119,29 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		}
 		defer pprof.StopCPUProfile()
 	}
+	var scs []*scenarios.Scenario // each once
+	for _, j := range jobs {
+		if j.Repeat == 1 {
+			scs = append(scs, j.Scenario)
+		}
+	}
 	announceTargets(stderr, scs)
 	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
 	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace}
 	var runs []*results.Run
-	for _, job := range interleave(scs, f.repeat) {
-		i, sc := job.index, job.sc
-		fmt.Fprintf(stdout, "== %s[%d/%d] %s (%s)\n", job.prefix(), i+1, len(scs), sc.Name, describe(sc))
+	for _, job := range jobs {
+		i, sc := job.Index, job.Scenario
+		fmt.Fprintf(stdout, "== %s[%d/%d] %s (%s)\n", repeatPrefix(job), i+1, len(scs), sc.Name, describe(sc))
 		var bar *phaseBar
 		if showProgress {
 			bar = &phaseBar{w: stderr}
 			opts.Progress = bar.update
 		}
-		run, runErr := bench.Run(ctx, sc, opts)
+		run, runErr := job.Run(ctx, opts)
 		bar.finish()
 		if run == nil {
 			return fmt.Errorf("%s: %w", sc.Name, runErr)
 		}
-		run.Repeat, run.Repeats = job.repeat, f.repeat
 		path := filepath.Join(f.outDir, results.FileName(run))
 		if err := results.Write(path, run); err != nil {
 			return errors.Join(runErr, err)
@@ -190,6 +173,14 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		d.list(stdout)
 	}
 	return nil
+}
+
+// repeatPrefix names a job's repeat in a repeated set ("repeat 2/3, ").
+func repeatPrefix(j bench.Job) string {
+	if j.Repeats < 2 {
+		return ""
+	}
+	return fmt.Sprintf("repeat %d/%d, ", j.Repeat, j.Repeats)
 }
 
 // announceTargets says, before anything starts, which scenarios send load

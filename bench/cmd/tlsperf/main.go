@@ -17,14 +17,13 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -36,8 +35,10 @@ import (
 	"time"
 
 	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/realserver"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
+	"github.com/tlsbench/tlsbench/tlsfleet"
 )
 
 func main() {
@@ -133,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep := report{StartedAt: time.Now(), Machine: machine(), Versions: toolVersions(ctx, o.tlsbench),
-		Method: "handshakes counted in nginx's access log; client CPU = the tool process's rusage (user+system) / handshakes; server CPU = nginx's /proc/PID/stat delta over the tool's run / handshakes; rate = handshakes / the tool's wall time; nginx: 1 process, keepalive_requests 1, tickets and session cache on only for resumed configurations"}
+		Method: "handshakes counted in nginx's access log; client CPU = the tool process's rusage (user+system) / handshakes; server CPU = nginx's /proc/PID/stat delta over the tool's run / handshakes; rate = handshakes / the tool's wall time; nginx: 1 process (package realserver, http module), keepalive_requests 1, tickets and session cache on only for resumed configurations"}
 	keys := []scenarios.KeyType{scenarios.ECDSAP256, scenarios.RSA2048}
 	if o.quick {
 		keys = keys[:1]
@@ -184,22 +185,23 @@ func measureConfig(ctx context.Context, o options, c config, certs bench.CertSet
 	if err != nil {
 		return nil, err
 	}
-	defer ngx.stop()
+	defer ngx.Stop()
+	addr, pid := ngx.Addresses[0], ngx.PIDs()[0]
 	var out []measurement
 	for _, tool := range tools {
 		m := measurement{Config: c, Tool: tool, Concurrency: o.concurrency}
-		before := ngx.cpu()
-		offset := ngx.logSize()
+		before, berr := bench.ProcessCPU(pid)
+		countsBefore, cerr := ngx.Counts(ctx)
 		var ru *syscall.Rusage
 		var wall time.Duration
 		switch tool {
 		case "tlsbench":
 			m.Verifies = "yes (cached chain verification; handshake signature every time)"
-			ru, wall, err = runTlsbench(ctx, o, c, certs, ngx.addr)
+			ru, wall, err = runTlsbench(ctx, o, c, certs, addr)
 		case "h2load":
 			m.Verifies = "no (h2load does not verify certificates)"
 			ru, wall, err = runCmd(ctx, "h2load", "--h1", "-c", strconv.Itoa(o.concurrency), "-n", strconv.Itoa(count(o, c)),
-				"https://"+ngx.addr+"/")
+				"https://"+addr+"/")
 		case "s_time":
 			m.Verifies = "chain checked, failures not fatal"
 			m.Concurrency = 1
@@ -207,19 +209,26 @@ func measureConfig(ctx context.Context, o options, c config, certs bench.CertSet
 			if c.Resumed {
 				mode = "-reuse"
 			}
-			ru, wall, err = runCmd(ctx, "openssl", "s_time", "-connect", ngx.addr, mode, "-time", strconv.Itoa(int(o.stime.Seconds())),
+			ru, wall, err = runCmd(ctx, "openssl", "s_time", "-connect", addr, mode, "-time", strconv.Itoa(int(o.stime.Seconds())),
 				"-www", "/", "-CAfile", certs.CAFile, "-tls1_"+strings.TrimPrefix(c.Version, "1."))
 		}
-		after := ngx.cpu()
-		if err != nil {
+		after, aerr := bench.ProcessCPU(pid)
+		countsAfter, cerr2 := ngx.Counts(ctx)
+		// The tool's own failure first: nginx's counts may still tell
+		// what it managed.
+		if err = errors.Join(err, berr, aerr, cerr, cerr2); err != nil {
 			m.Error = err.Error()
 		}
-		m.Handshakes, m.Resumed = ngx.countSince(offset, c.Version)
+		if cerr == nil && cerr2 == nil {
+			m.Handshakes, m.Resumed = handshakes(countsBefore[0], countsAfter[0], c.Version)
+		}
 		m.WallS = wall.Seconds()
 		if ru != nil && m.Handshakes > 0 {
 			cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 			m.ClientCPUUSPerHS = float64(cpu.Microseconds()) / float64(m.Handshakes)
-			m.ServerCPUUSPerHS = float64((after - before).Microseconds()) / float64(m.Handshakes)
+			if berr == nil && aerr == nil {
+				m.ServerCPUUSPerHS = float64((after - before).Microseconds()) / float64(m.Handshakes)
+			}
 			m.RatePerS = float64(m.Handshakes) / m.WallS
 			m.MaxRSSMB = float64(ru.Maxrss) / 1024
 		}
@@ -229,6 +238,16 @@ func measureConfig(ctx context.Context, o options, c config, certs bench.CertSet
 		}
 	}
 	return out, nil
+}
+
+// handshakes returns the handshakes of version nginx logged between two
+// reads of its counts, and the resumed ones.
+func handshakes(before, after realserver.Counts, version string) (total, resumed int64) {
+	full, res := after.Full13-before.Full13, after.Resumed13-before.Resumed13
+	if version == "1.2" {
+		full, res = after.Full12-before.Full12, after.Resumed12-before.Resumed12
+	}
+	return full + res, res
 }
 
 func count(o options, c config) int {
@@ -293,137 +312,27 @@ target: {address: "%s", server_name: %s, ca_file: "%s"}
 	return runCmd(ctx, o.tlsbench, "run", "--progress", "off", "-o", dir, file)
 }
 
-// nginx is a running nginx: one process (master_process off), so that its
-// CPU is one PID's and nothing outlives it.
-type nginx struct {
-	cmd  *exec.Cmd
-	dir  string
-	addr string
-}
-
-func startNginx(ctx context.Context, c config, certs bench.CertSet) (*nginx, error) {
-	dir, err := os.MkdirTemp("", "tlsperf-nginx-*")
-	if err != nil {
-		return nil, err
+// startNginx starts one nginx node on loopback for c (package
+// realserver: one process, master_process off, its own access log): the
+// http module, one request per connection, only version c.Version, and
+// tickets and a session cache only for a resumed configuration, so that
+// the server decides the version and whether to resume.
+func startNginx(ctx context.Context, c config, certs bench.CertSet) (*realserver.Fleet, error) {
+	cfg := realserver.Config{
+		Kind:         realserver.Nginx,
+		HTTP:         true,
+		Hosts:        []string{"127.0.0.1"},
+		CertFile:     certs.CertFile,
+		KeyFile:      certs.KeyFile,
+		MinVersion:   c.Version,
+		MaxVersion:   c.Version,
+		TicketKeys:   tlsfleet.Off,
+		SessionCache: tlsfleet.Off,
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	resume := "ssl_session_tickets off;\n    ssl_session_cache off;"
 	if c.Resumed {
-		resume = "ssl_session_tickets on;\n    ssl_session_cache shared:SSL:10m;"
+		cfg.TicketKeys, cfg.SessionCache = tlsfleet.PerNode, tlsfleet.PerNode
 	}
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 4096; }
-http {
-  log_format hs '$ssl_protocol $ssl_session_reused';
-  access_log %[1]s/access.log hs;
-  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
-  keepalive_timeout 5;
-  keepalive_requests 1;
-  server {
-    listen %[2]s ssl;
-    ssl_certificate %[3]s;
-    ssl_certificate_key %[4]s;
-    ssl_protocols TLSv%[5]s;
-    %[6]s
-    location / { return 200 "ok\n"; }
-  }
-}
-`, dir, addr, certs.CertFile, certs.KeyFile, c.Version, resume)
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command("nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start nginx: %w", err)
-	}
-	n := &nginx{cmd: cmd, dir: dir, addr: addr}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			conn.Close()
-			break
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			n.stop()
-			return nil, fmt.Errorf("nginx did not accept on %s: %s", addr, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	// The readiness probe is in the log: start counting after it.
-	return n, nil
-}
-
-func (n *nginx) stop() {
-	n.cmd.Process.Signal(syscall.SIGQUIT)
-	done := make(chan struct{})
-	go func() { n.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		n.cmd.Process.Kill()
-		<-done
-	}
-	os.RemoveAll(n.dir)
-}
-
-// cpu returns nginx's user+system CPU time so far.
-func (n *nginx) cpu() time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
-}
-
-func (n *nginx) logSize() int64 {
-	st, err := os.Stat(filepath.Join(n.dir, "access.log"))
-	if err != nil {
-		return 0
-	}
-	return st.Size()
-}
-
-// countSince counts the TLS handshakes of version logged after offset, and
-// the resumed ones ("r"). Failed handshakes are not logged by nginx's http
-// module; the readiness probe made no TLS handshake.
-func (n *nginx) countSince(offset int64, version string) (total, resumed int64) {
-	f, err := os.Open(filepath.Join(n.dir, "access.log"))
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	f.Seek(offset, io.SeekStart)
-	sc := bufio.NewScanner(f)
-	want := "TLSv" + version
-	for sc.Scan() {
-		proto, reused, _ := strings.Cut(sc.Text(), " ")
-		if proto != want {
-			continue
-		}
-		total++
-		if reused == "r" {
-			resumed++
-		}
-	}
-	return total, resumed
+	return realserver.Start(ctx, cfg)
 }
 
 func writeTable(w io.Writer, ms []measurement) {
@@ -461,20 +370,8 @@ func writeTable(w io.Writer, ms []measurement) {
 }
 
 func machine() string {
-	data, _ := os.ReadFile("/proc/cpuinfo")
-	model := ""
-	for line := range strings.Lines(string(data)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			model = strings.TrimSpace(v)
-			break
-		}
-	}
-	return fmt.Sprintf("%s, %d CPUs", model, numCPU())
-}
-
-func numCPU() int {
-	data, _ := os.ReadFile("/proc/cpuinfo")
-	return strings.Count(string(data), "processor\t:")
+	m := bench.Machine()
+	return fmt.Sprintf("%s, %d CPUs", m.CPUModel, m.CPUs)
 }
 
 func toolVersions(ctx context.Context, tlsbench string) []string {

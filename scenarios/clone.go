@@ -1,0 +1,31 @@
+package scenarios
+
+import "slices"
+
+// Clone returns a deep copy of s: the copy shares no slice or pointer with
+// s, so that changing one (applying overrides, resolving a run) leaves the
+// other as it was.
+func (s *Scenario) Clone() *Scenario {
+	c := *s
+	c.TLS.Groups = slices.Clone(s.TLS.Groups)
+	c.Clients.SourceAddresses = slices.Clone(s.Clients.SourceAddresses)
+	c.Phases = slices.Clone(s.Phases)
+	for i, p := range c.Phases {
+		c.Phases[i].Record = clonePtr(p.Record)
+	}
+	if s.Sweep != nil {
+		sw := *s.Sweep
+		c.Sweep = &sw
+	}
+	c.Faults = slices.Clone(s.Faults)
+	c.Close.Notify = clonePtr(s.Close.Notify)
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
