@@ -19,14 +19,14 @@ const module = "github.com/tlsbench/tlsbench"
 // those may import. "stdlib" is Go's standard library; other names are
 // packages of this module or the external libraries in externals.
 var deps = map[string][]string{
-	"kex":                {"stdlib"},
-	"tlsfleet":           {"stdlib"},
+	"scenarios/kex":      {"stdlib"},
+	"scenarios/tlsfleet": {"stdlib"},
 	"results":            {"stdlib", "hdrhistogram"},
-	"scenarios":          {"stdlib", "yaml", "kex", "tlsfleet"},
-	"bench/testbed":      {"stdlib", "tlsfleet"},
-	"bench/realserver":   {"stdlib", "tlsfleet"},
+	"scenarios":          {"stdlib", "yaml", "scenarios/kex", "scenarios/tlsfleet"},
+	"bench/testbed":      {"stdlib", "scenarios/tlsfleet"},
+	"bench/realserver":   {"stdlib", "scenarios/tlsfleet"},
 	"bench/check":        {"loadgen"},
-	"loadgen":            {"results", "utls", "kex", "tlsfleet"},
+	"loadgen":            {"results", "utls", "scenarios/kex", "scenarios/tlsfleet"},
 	"plots":              {"results", "gonum"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
@@ -143,10 +143,10 @@ func TestImportRuleCatchesViolations(t *testing.T) {
 		{"bench/testbed", "github.com/goccy/go-yaml", false},
 		{"bench/cmd/tlsbench", module + "/scenarios", true}, // via bench
 		{"scenarios", "crypto/tls", true},
-		{"kex", module + "/results", false},
-		{"tlsfleet", module + "/kex", false},
-		{"bench/testbed", module + "/kex", false},
-		{"bench/check", module + "/kex", true}, // via loadgen
+		{"scenarios/kex", module + "/results", false},
+		{"scenarios/tlsfleet", module + "/scenarios/kex", false},
+		{"bench/testbed", module + "/scenarios/kex", false},
+		{"bench/check", module + "/scenarios/kex", true}, // via loadgen
 	}
 	for _, tt := range tests {
 		if got := allowed(tt.pkg)[nameOf(tt.imp)]; got != tt.ok {

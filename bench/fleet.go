@@ -14,7 +14,7 @@ import (
 	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // A Fleet is the servers a run measures: the embedded testbed in a child

@@ -8,7 +8,7 @@ import (
 
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // A Job is one run of one scenario in a set of runs: the scenario as it is

@@ -8,7 +8,7 @@ import (
 
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // predictor computes the resumption rate a topology and client model

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // The defaults Defaults applies, as documented on the fields.

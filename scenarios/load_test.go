@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlsbench/tlsbench/kex"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
 	"github.com/tlsbench/tlsbench/scenarios"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files in testdata/bad from the current output")

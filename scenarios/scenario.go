@@ -23,8 +23,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlsbench/tlsbench/kex"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // Scenario is one benchmark, as written in a YAML file. The zero value of

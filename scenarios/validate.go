@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlsbench/tlsbench/kex"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // Limits Validate enforces.

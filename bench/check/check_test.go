@@ -16,7 +16,7 @@ import (
 	"github.com/tlsbench/tlsbench/bench/check"
 	"github.com/tlsbench/tlsbench/bench/realserver"
 	"github.com/tlsbench/tlsbench/scenarios"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 var certDir = filepath.Join(os.TempDir(), "tlsbench-check-test-certs")

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlsbench/tlsbench/kex"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
 	"github.com/tlsbench/tlsbench/loadgen"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tlsbench/tlsbench/bench/realserver"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // Three nginx nodes on loopback sharing one ticket key, each with its own

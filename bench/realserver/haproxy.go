@@ -7,7 +7,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // haproxyMaxConn is HAProxy's connection limit: as many as the file

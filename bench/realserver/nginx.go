@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // startNginx writes node n's configuration and starts its nginx.

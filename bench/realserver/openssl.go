@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // startOpenSSL starts node n's openssl s_server -www.

@@ -66,7 +66,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // Kind is the server software of the nodes.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tlsbench/tlsbench/bench/testbed"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // TestFallbacksByReason: the reasons Reasons names are the JSON keys the

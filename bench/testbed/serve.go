@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // Serve runs a fleet in this process: it reads a Config line from in,

@@ -34,7 +34,7 @@ package testbed
 import (
 	"time"
 
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // Config configures a testbed fleet. It travels from the parent to the child

@@ -38,7 +38,7 @@ import (
 	"github.com/tlsbench/tlsbench/bench/realserver"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
-	"github.com/tlsbench/tlsbench/tlsfleet"
+	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 func main() {

@@ -4,7 +4,7 @@ import (
 	"crypto/tls"
 	"testing"
 
-	"github.com/tlsbench/tlsbench/kex"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
 )
 
 // TestTable: every group's name and code point round-trip, and a name or
