@@ -35,7 +35,7 @@ const timeOfDay = "15:04:05.000"
 // warnings inspects a finished run and returns what limits its numbers.
 func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 	var ws []results.Warning
-	add := func(code, phase, format string, args ...any) {
+	add := func(code results.WarningCode, phase, format string, args ...any) {
 		ws = append(ws, results.Warning{Code: code, Phase: phase, Message: fmt.Sprintf(format, args...)})
 	}
 	if sc.Target.InsecureSkipVerify {

@@ -104,7 +104,7 @@ func newSet(runs []*results.Run) (*set, error) {
 		}
 		e.runs = append(e.runs, r)
 		e.measured = append(e.measured, m)
-		e.warned = e.warned || len(measuredWarnings(r)) > 0 || r.Partial
+		e.warned = e.warned || len(r.MeasuredWarnings()) > 0
 	}
 	if len(s.entries) == 0 {
 		return nil, fmt.Errorf("plots: nothing to draw: %s", strings.Join(s.skipped, "; "))
@@ -227,58 +227,26 @@ func where(runs []*results.Run) string {
 	return strings.Join(parts, " · ")
 }
 
-// warningText explains each warning code in a few words for a chart note.
-var warningText = map[string]string{
-	"generator_cpu_bound":  "the generator, not the server, may have limited the rate; CPU per handshake is the fairer comparison",
-	"other_load":           "other processes used the CPUs during the run",
-	"counts_disagree":      "the client's and the server's handshake counts differ",
-	"offered_not_resumed":  "more than 1 % of the offered sessions were not resumed",
-	"out_of_range":         "some latencies were outside the histograms' 1 µs..60 s and are not in the percentiles",
-	"errors":               "connections failed",
-	"no_handshakes":        "no handshake completed",
-	"no_tls13_ticket":      "TLS 1.3 closed right after the handshake: no ticket was stored, nothing could resume",
-	"insecure_skip_verify": "certificate verification was off",
-	"generator_sched_lag":  "the generator's timers woke late: it was starved of CPU, so its latencies include its own queueing",
-}
-
-// measuredWarnings returns the warnings about a run's measured phases or
-// the whole run.
-func measuredWarnings(r *results.Run) []results.Warning {
-	measured := map[string]bool{}
-	for _, p := range r.Phases {
-		measured[p.Name] = p.Measured
-	}
-	var out []results.Warning
-	for _, w := range r.Warnings {
-		if w.Phase == "" || measured[w.Phase] {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// warningNotes lists the warnings of the entries by code: which runs, and
-// what it means. With all, warnings about warm-up phases are listed too.
+// warningNotes lists the warnings of the entries by code: what the code
+// means (results.WarningCode.Meaning) and which runs it applies to. With
+// all, warnings about warm-up phases are listed too.
 func warningNotes(entries []*entry, all bool) []string {
 	type code struct {
-		name   string
+		code   results.WarningCode
 		labels []string
 		msg    string
 	}
 	var codes []*code
 	for _, e := range entries {
 		for _, r := range e.runs {
-			ws := measuredWarnings(r)
+			ws := r.MeasuredWarnings()
 			if all {
-				ws = r.Warnings
-			}
-			if r.Partial {
-				ws = append(ws, results.Warning{Code: "partial", Message: "the run was cut short: " + r.PartialReason})
+				ws = r.WarningsAbout(nil)
 			}
 			for _, w := range ws {
-				i := slices.IndexFunc(codes, func(c *code) bool { return c.name == w.Code })
+				i := slices.IndexFunc(codes, func(c *code) bool { return c.code == w.Code })
 				if i < 0 {
-					codes = append(codes, &code{name: w.Code, msg: w.Message})
+					codes = append(codes, &code{code: w.Code, msg: w.Message})
 					i = len(codes) - 1
 				}
 				if !slices.Contains(codes[i].labels, e.label) {
@@ -289,14 +257,14 @@ func warningNotes(entries []*entry, all bool) []string {
 	}
 	var notes []string
 	for _, c := range codes {
-		msg := warningText[c.name]
-		if msg == "" {
+		msg := c.code.Meaning()
+		if msg == "" { // a code from a newer tlsbench: its own message
 			msg = c.msg
 			if len(c.labels) > 1 {
 				msg = "for example, " + c.labels[0] + ": " + msg
 			}
 		}
-		notes = append(notes, fmt.Sprintf("* %s: %s (%s)", c.name, msg, strings.Join(c.labels, ", ")))
+		notes = append(notes, fmt.Sprintf("* %s: %s (%s)", c.code, msg, strings.Join(c.labels, ", ")))
 	}
 	return notes
 }

@@ -606,8 +606,9 @@ type NodeCounts struct {
 
 // Warning is a condition that limits how far a run's numbers can be trusted.
 type Warning struct {
-	// Code is a stable identifier, e.g. "generator_cpu_bound".
-	Code string `json:"code"`
+	// Code is a stable identifier, e.g. "generator_cpu_bound"; its meaning
+	// is Code.Meaning().
+	Code WarningCode `json:"code"`
 	// Phase is the phase it applies to; empty for the whole run.
 	Phase string `json:"phase,omitempty"`
 	// Message explains it to a person.

@@ -116,18 +116,21 @@ func num(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// warningList lists the warning codes of runs, each once.
+// warningList lists the codes of the warnings about the measured phases
+// of runs, each once.
 func warningList(runs []*results.Run) string {
-	var codes []string
+	var ws []results.Warning
 	for _, r := range runs {
-		for _, w := range r.Warnings {
-			if !slices.Contains(codes, w.Code) {
-				codes = append(codes, w.Code)
-			}
-		}
-		if r.Partial && !slices.Contains(codes, "partial") {
-			codes = append(codes, "partial")
-		}
+		ws = append(ws, r.MeasuredWarnings()...)
+	}
+	return codeList(ws)
+}
+
+// codeList joins the distinct codes of ws with commas; "-" for none.
+func codeList(ws []results.Warning) string {
+	var codes []string
+	for _, c := range results.Codes(ws) {
+		codes = append(codes, string(c))
 	}
 	if len(codes) == 0 {
 		return "-"

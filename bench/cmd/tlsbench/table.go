@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -49,16 +48,7 @@ func phaseRow(run *results.Run, p results.Phase) string {
 // warningCodes lists the codes of the warnings about a phase or the whole
 // run, so that a table row shows what limits its numbers.
 func warningCodes(run *results.Run, phase string) string {
-	var codes []string
-	for _, w := range run.Warnings {
-		if (w.Phase == "" || w.Phase == phase) && !slices.Contains(codes, w.Code) {
-			codes = append(codes, w.Code)
-		}
-	}
-	if len(codes) == 0 {
-		return "-"
-	}
-	return strings.Join(codes, ",")
+	return codeList(run.WarningsAbout(func(p results.Phase) bool { return p.Name == phase }))
 }
 
 // resumedShare is the measured share of resumed handshakes, with the
