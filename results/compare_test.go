@@ -1,11 +1,8 @@
 package results
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"math"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -188,113 +185,6 @@ func TestRatioEdges(t *testing.T) {
 	c = Rule{}.Compare(share, nil, []float64{3})
 	if !math.IsNaN(c.Ratio) || c.Beyond {
 		t.Errorf("no A: ratio %g beyond %v, want NaN, false", c.Ratio, c.Beyond)
-	}
-}
-
-func TestMergePhases(t *testing.T) {
-	t.Parallel()
-	run := sampleRun(t)
-	p := run.Phases[1]
-	p.CPU = CPU{ClientS: 1, ServerS: 0.5, ServerObserved: true, MachineBusy: 0.5}
-	p.CPUUSPerHandshake = CPUPerHandshake{Client: 1e6 / float64(p.Handshakes.Completed()), Server: 0.5e6 / float64(p.Handshakes.Completed())}
-	p.BytesPerHandshake = Bytes{ClientToServer: 300, ServerToClient: 1200}
-	p.Matrix = [][]Cell{{{Offered: 3, Resumed: 2}}}
-
-	one, err := MergePhases([]Phase{p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := json.Marshal(one)
-	b, _ := json.Marshal(p)
-	if string(a) != string(b) {
-		t.Error("merging one phase changed it")
-	}
-
-	m, err := MergePhases([]Phase{p, p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Handshakes.Full != 2*p.Handshakes.Full || m.WindowS != 2*p.WindowS {
-		t.Errorf("merged counts %+v window %g, want twice %+v and %g", m.Handshakes, m.WindowS, p.Handshakes, p.WindowS)
-	}
-	near := func(name string, got, want float64) {
-		t.Helper()
-		if math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
-			t.Errorf("%s = %g, want %g", name, got, want)
-		}
-	}
-	near("rate", m.RatePerS, p.RatePerS)
-	near("client CPU/hs", m.CPUUSPerHandshake.Client, p.CPUUSPerHandshake.Client)
-	near("server CPU/hs", m.CPUUSPerHandshake.Server, p.CPUUSPerHandshake.Server)
-	near("bytes c→s", m.BytesPerHandshake.ClientToServer, 300)
-	near("machine busy", m.CPU.MachineBusy, 0.5)
-	near("p99", m.LatencyUS.Handshake.P99, p.LatencyUS.Handshake.P99)
-	if m.LatencyUS.Handshake.Count != 2*p.LatencyUS.Handshake.Count {
-		t.Errorf("merged histogram holds %d values, want %d", m.LatencyUS.Handshake.Count, 2*p.LatencyUS.Handshake.Count)
-	}
-	if m.Matrix[0][0] != (Cell{Offered: 6, Resumed: 4}) {
-		t.Errorf("matrix = %v, want [[{6 4}]]", m.Matrix)
-	}
-	if m.Errors["timeout"] != 2 {
-		t.Errorf("errors = %v, want timeout:2", m.Errors)
-	}
-	if _, err := MergePhases(nil); err == nil {
-		t.Error("merging no phases: no error")
-	}
-
-	measured, err := run.Measured()
-	if err != nil || measured.Name != "measure" {
-		t.Errorf("Measured() = %q, %v; want the measure phase", measured.Name, err)
-	}
-	run.Phases = run.Phases[:1]
-	if _, err := run.Measured(); err == nil {
-		t.Error("Measured() of a run with only a warm-up: no error")
-	}
-}
-
-func TestWriteHGRM(t *testing.T) {
-	t.Parallel()
-	sum := sampleRun(t).Phases[1].LatencyUS.Handshake
-	var buf bytes.Buffer
-	if err := WriteHGRM(&buf, sum); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(&buf)
-	sc.Scan()
-	if h := strings.Fields(sc.Text()); len(h) != 4 || h[0] != "Value" || h[1] != "Percentile" {
-		t.Fatalf("header = %q, want Value Percentile TotalCount 1/(1-Percentile)", sc.Text())
-	}
-	var rows int
-	var median float64
-	var footer bool
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-		case strings.HasPrefix(line, "#[Mean"):
-			footer = true
-		case strings.HasPrefix(line, "#"):
-		default:
-			f := strings.Fields(line)
-			if len(f) != 4 {
-				t.Fatalf("line %q: want 4 columns", line)
-			}
-			v, _ := strconv.ParseFloat(f[0], 64)
-			q, _ := strconv.ParseFloat(f[1], 64)
-			if median == 0 && q >= 0.5 {
-				median = v
-			}
-			rows++
-		}
-	}
-	if rows < 20 || !footer {
-		t.Errorf("%d rows, footer %v: want a full distribution and the #[Mean ...] footer", rows, footer)
-	}
-	if want := sum.P50 / 1000; math.Abs(median-want) > 0.01*want {
-		t.Errorf("median line says %g ms, the summary %g µs: values must be in ms", median, sum.P50)
-	}
-	if err := WriteHGRM(&buf, Summary{}); err == nil {
-		t.Error("a summary without a histogram: no error")
 	}
 }
 

@@ -117,20 +117,13 @@ func Decode(data []byte) (*Run, error) {
 	if err := dec.Decode(&run); err != nil {
 		return nil, fmt.Errorf("bad result file: %w", err)
 	}
-	for i, p := range run.Phases {
-		for _, s := range []struct {
-			name string
-			sum  Summary
-		}{
-			{"latency_us.connect", p.LatencyUS.Connect},
-			{"latency_us.handshake", p.LatencyUS.Handshake},
-			{"kinds.full.latency_us.connect", p.Kinds.Full.LatencyUS.Connect},
-			{"kinds.full.latency_us.handshake", p.Kinds.Full.LatencyUS.Handshake},
-			{"kinds.resumed.latency_us.connect", p.Kinds.Resumed.LatencyUS.Connect},
-			{"kinds.resumed.latency_us.handshake", p.Kinds.Resumed.LatencyUS.Handshake},
-		} {
-			if _, err := s.sum.Histogram(); err != nil {
-				return nil, fmt.Errorf("phases[%d] (%s): %s: %w", i, p.Name, s.name, err)
+	for i := range run.Phases {
+		p := &run.Phases[i]
+		for _, f := range SummaryFields() {
+			if s := f.Of(p); f.present(s) {
+				if _, err := s.Histogram(); err != nil {
+					return nil, fmt.Errorf("phases[%d] (%s): %s: %w", i, p.Name, f.Key, err)
+				}
 			}
 		}
 	}

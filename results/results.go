@@ -615,5 +615,15 @@ type Warning struct {
 	Message string `json:"message"`
 }
 
+// Name is the name a run is shown and grouped by everywhere (tables,
+// charts, comparisons, reports): its Label, which package bench sets to
+// the scenario's name, or, in a file without one, the scenario's name.
+func (r *Run) Name() string {
+	if r.Label != "" {
+		return r.Label
+	}
+	return r.Scenario.Name
+}
+
 // Completed returns the number of completed handshakes (full + resumed).
 func (h Handshakes) Completed() int64 { return h.Full + h.Resumed }

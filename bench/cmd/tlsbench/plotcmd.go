@@ -128,7 +128,7 @@ func drawCharts(runs []*results.Run, dir string) (*drawn, error) {
 		}
 		d.paths[c.Name] = p
 	}
-	d.hgrm, err = writeHGRMs(runs, filepath.Join(dir, "hgrm"))
+	d.hgrm, err = results.ExportHGRM(filepath.Join(dir, "hgrm"), runs)
 	if err != nil {
 		return nil, err
 	}
@@ -146,74 +146,4 @@ func (d *drawn) list(w io.Writer) {
 	if len(d.hgrm) > 0 {
 		fmt.Fprintf(w, "latency histograms (.hgrm, ms): %d files in %s\n", len(d.hgrm), filepath.Join(d.dir, "hgrm"))
 	}
-}
-
-// writeHGRMs writes every non-empty latency histogram of the runs' measured
-// phases as .hgrm: <label>[-rN]-<phase>-<latency>.hgrm, where latency is
-// handshake, handshake-full, handshake-resumed or connect.
-func writeHGRMs(runs []*results.Run, dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var paths []string
-	for i, r := range runs {
-		name := r.Label
-		if name == "" {
-			name = r.Scenario.Name
-		}
-		if name == "" {
-			name = fmt.Sprintf("run%d", i+1)
-		}
-		if r.Repeats > 1 {
-			name += fmt.Sprintf("-r%d", r.Repeat)
-		}
-		for _, p := range r.Phases {
-			if !p.Measured {
-				continue
-			}
-			for _, h := range []struct {
-				what string
-				sum  results.Summary
-			}{
-				{"handshake", p.LatencyUS.Handshake},
-				{"handshake-full", p.Kinds.Full.LatencyUS.Handshake},
-				{"handshake-resumed", p.Kinds.Resumed.LatencyUS.Handshake},
-				{"connect", p.LatencyUS.Connect},
-			} {
-				if h.sum.Count == 0 {
-					continue
-				}
-				path := filepath.Join(dir, safeName(name+"-"+p.Name+"-"+h.what)+".hgrm")
-				if err := writeFile(path, func(w io.Writer) error { return results.WriteHGRM(w, h.sum) }); err != nil {
-					return paths, err
-				}
-				paths = append(paths, path)
-			}
-		}
-	}
-	return paths, nil
-}
-
-// writeFile writes a file through fill and keeps the Close error.
-func writeFile(path string, fill func(io.Writer) error) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return fill(f)
-}
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '-'
-	}, s)
 }
