@@ -1,7 +1,6 @@
 package results
 
 import (
-	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -185,28 +184,5 @@ func TestRatioEdges(t *testing.T) {
 	c = Rule{}.Compare(share, nil, []float64{3})
 	if !math.IsNaN(c.Ratio) || c.Beyond {
 		t.Errorf("no A: ratio %g beyond %v, want NaN, false", c.Ratio, c.Beyond)
-	}
-}
-
-func TestSetup(t *testing.T) {
-	t.Parallel()
-	cfg := func(name, resumption, dur string) json.RawMessage {
-		return json.RawMessage(`{"name":"` + name + `","tls":{"version":"1.3","key":"ecdsa-p256","groups":["x25519"]},"resumption":"` + resumption +
-			`","clients":{"count":64,"concurrency":8},"phases":[{"name":"m","duration":"` + dur + `"}],"topology":{"nodes":3,"balance":"random","ticket_keys":"per-node","session_cache":"off"}}`)
-	}
-	full := &Run{Scenario: Scenario{Name: "full", Config: cfg("full", "none", "6s")}}
-	resumed := &Run{Scenario: Scenario{Name: "resumed", Config: cfg("resumed", "tickets", "2s")}}
-	a, b := full.Setup(), resumed.Setup()
-	if a.ConfigKey != b.ConfigKey {
-		t.Errorf("runs that differ in name, resumption and phases only have different setups:\n%s\n%s", a.ConfigKey, b.ConfigKey)
-	}
-	if a.Version != "1.3" || a.Key != "ecdsa-p256" || a.Nodes != 3 || a.Resumption != "none" || b.Resumption != "tickets" {
-		t.Errorf("Setup() = %+v", a)
-	}
-	if got, want := a.Title(), "TLS 1.3 · ecdsa-p256 · x25519 · 3 nodes, random, ticket keys per-node, cache off"; got != want {
-		t.Errorf("Title() = %q, want %q", got, want)
-	}
-	if s := (&Run{Scenario: Scenario{Name: "x"}}).Setup(); s.ConfigKey != "x" || s.Nodes != 1 {
-		t.Errorf("Setup() of a run without config = %+v", s)
 	}
 }

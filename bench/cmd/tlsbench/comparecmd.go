@@ -58,12 +58,6 @@ matched by scenario name and each scenario in both sets is compared.`,
 	return c
 }
 
-// pair is one comparison: the runs of side A and side B.
-type pair struct {
-	a, b []*results.Run
-	rows []results.Comparison
-}
-
 func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 	var errs []error
 	switch f.format {
@@ -103,16 +97,11 @@ func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 		return &badInputError{err: err}
 	}
 	rule := results.Rule{Alpha: f.alpha, MinEffect: f.minEffect / 100, Threshold: f.threshold / 100}
-	pairs, onlyA, onlyB, err := match(runsA, runsB)
+	cmp, err := results.CompareSets(runsA, runsB, rule)
 	if err != nil {
-		return err
+		return &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
 	}
-	for _, p := range pairs {
-		p.rows, err = results.Compare(p.a, p.b, rule)
-		if err != nil {
-			return &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
-		}
-	}
+	pairs, onlyA, onlyB := cmp.Pairs, cmp.OnlyA, cmp.OnlyB
 	switch f.format {
 	case "csv":
 		return writeCompareCSV(stdout, pairs)
@@ -124,54 +113,11 @@ func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 	return nil
 }
 
-// match pairs the runs of two sets: directly when each set holds one
-// scenario, else by scenario name. It returns the scenarios found in only
-// one set, and an error when no scenario is in both.
-func match(a, b []*results.Run) (pairs []*pair, onlyA, onlyB []string, err error) {
-	ga, gb := groupByScenario(a), groupByScenario(b)
-	if len(ga) == 1 && len(gb) == 1 {
-		return []*pair{{a: ga[0].runs, b: gb[0].runs}}, nil, nil, nil
-	}
-	for _, x := range ga {
-		i := slices.IndexFunc(gb, func(y *group) bool { return y.label == x.label })
-		if i < 0 {
-			onlyA = append(onlyA, x.label)
-			continue
-		}
-		pairs = append(pairs, &pair{a: x.runs, b: gb[i].runs})
-	}
-	for _, y := range gb {
-		if !slices.ContainsFunc(ga, func(x *group) bool { return x.label == y.label }) {
-			onlyB = append(onlyB, y.label)
-		}
-	}
-	if len(pairs) == 0 {
-		return nil, nil, nil, &badInputError{err: fmt.Errorf("tlsbench: compare: no scenario is in both sets (A: %s; B: %s)",
-			strings.Join(onlyA, ", "), strings.Join(onlyB, ", "))}
-	}
-	return pairs, onlyA, onlyB, nil
-}
-
-// groupByScenario groups runs by scenario name, in order of appearance.
-func groupByScenario(runs []*results.Run) []*group {
-	var out []*group
-	for _, r := range runs {
-		name := r.Scenario.Name
-		i := slices.IndexFunc(out, func(g *group) bool { return g.label == name })
-		if i < 0 {
-			out = append(out, &group{label: name})
-			i = len(out) - 1
-		}
-		out[i].runs = append(out[i].runs, r)
-	}
-	return out
-}
-
 // side names one side of a comparison: "tls13-full (3 runs)".
 func side(runs []*results.Run) string {
 	var names []string
 	for _, r := range runs {
-		if n := runName(r); !slices.Contains(names, n) {
+		if n := r.Name(); !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -229,22 +175,22 @@ func ratioCell(c results.Comparison) string {
 }
 
 // runCounts returns how many runs each side has (the rule depends on it).
-func runCounts(p *pair) (int, int) { return len(p.a), len(p.b) }
+func runCounts(p results.Pair) (int, int) { return len(p.A), len(p.B) }
 
-func writeCompareText(w io.Writer, pairs []*pair, rule results.Rule, onlyA, onlyB []string) {
+func writeCompareText(w io.Writer, pairs []results.Pair, rule results.Rule, onlyA, onlyB []string) {
 	for i, p := range pairs {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "A: %s\nB: %s\n", side(p.a), side(p.b))
+		fmt.Fprintf(w, "A: %s\nB: %s\n", side(p.A), side(p.B))
 		fmt.Fprintf(w, "rule: %s\n\n", rule.Describe(runCounts(p)))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "metric\tunit\tA\tB\tB/A\tverdict\t")
-		for _, c := range p.rows {
+		for _, c := range p.Metrics {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Metric.Name, c.Metric.Unit, medianSpread(c.A), medianSpread(c.B), ratioCell(c), verdict(c))
 		}
 		tw.Flush()
-		fmt.Fprintf(w, "warnings: A: %s; B: %s\n", warningList(p.a), warningList(p.b))
+		fmt.Fprintf(w, "warnings: A: %s; B: %s\n", warningList(p.A), warningList(p.B))
 	}
 	writeUnmatched(w, onlyA, onlyB)
 	fmt.Fprintln(w, "values are medians over runs ± the largest deviation from them; ~ marks a difference within noise under the rule")
@@ -259,15 +205,15 @@ func writeUnmatched(w io.Writer, onlyA, onlyB []string) {
 	}
 }
 
-func writeCompareMarkdown(w io.Writer, pairs []*pair, rule results.Rule, onlyA, onlyB []string) {
+func writeCompareMarkdown(w io.Writer, pairs []results.Pair, rule results.Rule, onlyA, onlyB []string) {
 	for i, p := range pairs {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "### %s vs %s\n\n", mdEscape(groupNames(p.a)), mdEscape(groupNames(p.b)))
-		fmt.Fprintf(w, "A: %s  \nB: %s  \nRule: %s\n\n", mdEscape(side(p.a)), mdEscape(side(p.b)), mdEscape(rule.Describe(runCounts(p))))
-		writeCompareMarkdownTable(w, p.rows)
-		fmt.Fprintf(w, "\nWarnings: A: %s; B: %s\n", mdEscape(warningList(p.a)), mdEscape(warningList(p.b)))
+		fmt.Fprintf(w, "### %s vs %s\n\n", mdEscape(groupNames(p.A)), mdEscape(groupNames(p.B)))
+		fmt.Fprintf(w, "A: %s  \nB: %s  \nRule: %s\n\n", mdEscape(side(p.A)), mdEscape(side(p.B)), mdEscape(rule.Describe(runCounts(p))))
+		writeCompareMarkdownTable(w, p.Metrics)
+		fmt.Fprintf(w, "\nWarnings: A: %s; B: %s\n", mdEscape(warningList(p.A)), mdEscape(warningList(p.B)))
 	}
 	if len(onlyA)+len(onlyB) > 0 {
 		fmt.Fprintln(w)
@@ -285,15 +231,17 @@ func writeCompareMarkdownTable(w io.Writer, rows []results.Comparison) {
 
 func groupNames(runs []*results.Run) string {
 	var names []string
-	for _, g := range groupByLabel(runs) {
-		names = append(names, g.label)
+	for _, g := range results.NewSet(runs).Groups {
+		if !slices.Contains(names, g.Name) {
+			names = append(names, g.Name)
+		}
 	}
 	return strings.Join(names, ", ")
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
-func writeCompareCSV(w io.Writer, pairs []*pair) error {
+func writeCompareCSV(w io.Writer, pairs []results.Pair) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"a", "b", "metric", "unit", "a_median", "a_min", "a_max", "a_n", "b_median", "b_min", "b_max", "b_n", "ratio", "test", "p", "beyond_noise", "b_better"})
 	g := func(v float64) string {
@@ -303,9 +251,9 @@ func writeCompareCSV(w io.Writer, pairs []*pair) error {
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
 	for _, p := range pairs {
-		for _, c := range p.rows {
+		for _, c := range p.Metrics {
 			cw.Write([]string{
-				groupNames(p.a), groupNames(p.b), c.Metric.ID, c.Metric.Unit,
+				groupNames(p.A), groupNames(p.B), c.Metric.ID, c.Metric.Unit,
 				g(c.A.Median), g(c.A.Min), g(c.A.Max), strconv.Itoa(c.A.N),
 				g(c.B.Median), g(c.B.Min), g(c.B.Max), strconv.Itoa(c.B.N),
 				g(c.Ratio), c.Test.String(), g(c.P), strconv.FormatBool(c.Beyond), strconv.FormatBool(c.Better()),

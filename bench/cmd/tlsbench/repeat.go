@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -40,34 +39,6 @@ func interleave(scs []*scenarios.Scenario, n int) []job {
 	return jobs
 }
 
-// group is the runs of one label (the repeats of a scenario), in order of
-// first appearance.
-type group struct {
-	label string
-	runs  []*results.Run
-}
-
-func groupByLabel(runs []*results.Run) []*group {
-	var out []*group
-	for _, r := range runs {
-		l := runName(r)
-		i := slices.IndexFunc(out, func(g *group) bool { return g.label == l })
-		if i < 0 {
-			out = append(out, &group{label: l})
-			i = len(out) - 1
-		}
-		out[i].runs = append(out[i].runs, r)
-	}
-	return out
-}
-
-func runName(r *results.Run) string {
-	if r.Label != "" {
-		return r.Label
-	}
-	return r.Scenario.Name
-}
-
 // writeRepeatTable prints one row per scenario: the median of each metric
 // over its repeats and the spread (the largest deviation from the median).
 func writeRepeatTable(w io.Writer, runs []*results.Run) {
@@ -78,8 +49,8 @@ func writeRepeatTable(w io.Writer, runs []*results.Run) {
 		head = append(head, m.Name+" "+m.Unit)
 	}
 	fmt.Fprintln(tw, strings.Join(append(head, "warnings"), "\t")+"\t")
-	for _, g := range groupByLabel(runs) {
-		fmt.Fprintln(tw, strings.Join(groupRow(g.label, g.runs, metrics), "\t")+"\t")
+	for _, g := range results.NewSet(runs).Groups {
+		fmt.Fprintln(tw, strings.Join(groupRow(g.Name, g.Runs, metrics), "\t")+"\t")
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "median over the repeats ± the largest deviation of a repeat from it; compare sets with tlsbench compare")

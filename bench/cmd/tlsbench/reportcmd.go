@@ -115,7 +115,8 @@ func (d *reportDoc) list(items []string) { d.blocks = append(d.blocks, block{lis
 // result files and the arguments, so the same files give the same page.
 func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, chartDir, mdName string) *reportDoc {
 	d := &reportDoc{}
-	groups := groupByLabel(runs)
+	set := results.NewSet(runs)
+	groups := set.Groups
 	d.h(1, fmt.Sprintf("TLS handshake benchmark: %d scenarios, %d runs", len(groups), len(runs)))
 	first, last := runs[0].StartedAt, runs[0].EndedAt
 	for _, r := range runs {
@@ -134,22 +135,24 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 	d.h(2, "Setup")
 	st := &table{head: []string{"scenario", "runs", "TLS", "key", "groups", "resumption", "topology", "server session state", "clients", "measured"}}
 	for _, g := range groups {
-		r := g.runs[0]
-		s := r.Setup()
+		r, l := g.Runs[0], g.Labels()
 		var window float64
 		for _, p := range r.Phases {
 			if p.Measured {
 				window += p.WindowS
 			}
 		}
-		groupsCell := strings.Join(s.Groups, ", ")
+		groupsCell := strings.Join(l.Groups, ", ")
 		if groupsCell == "" {
 			groupsCell = "Go's defaults"
 		}
+		if !l.Known() {
+			groupsCell = "-"
+		}
 		st.rows = append(st.rows, []string{
-			g.label, fmt.Sprint(len(g.runs)), orDash(s.Version), orDash(s.Key), groupsCell, orDash(s.Resumption),
-			s.Topology(), orDash(r.Target.SessionStore),
-			fmt.Sprintf("%d × %d in flight", s.Clients, s.Concurrency), fmt.Sprintf("%.1f s", window),
+			g.Name, fmt.Sprint(len(g.Runs)), orDash(l.TLSVersion), orDash(l.Key), groupsCell, orDash(l.Resumption),
+			orDash(l.Topology.String()), orDash(r.Target.SessionStore),
+			fmt.Sprintf("%d × %d in flight", r.Client.Clients, r.Client.Concurrency), fmt.Sprintf("%.1f s", window),
 		})
 	}
 	d.t(st)
@@ -180,7 +183,7 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 	}
 	rt.head = append(rt.head, "warnings")
 	for _, g := range groups {
-		rt.rows = append(rt.rows, groupRow(g.label, g.runs, metrics))
+		rt.rows = append(rt.rows, groupRow(g.Name, g.Runs, metrics))
 	}
 	d.t(rt)
 	d.p("Median over repeats ± the largest deviation of a repeat from it. Rate: completed handshakes / measured window. " +
@@ -188,23 +191,18 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 		"Bytes: TLS records each way from dial to close, TCP/IP headers excluded.")
 
 	// Comparisons within each setup.
-	if cmp := setupComparisons(runs); len(cmp) > 0 {
+	if cmp := set.WithinSetups(results.Rule{}); len(cmp.Pairs) > 0 {
 		d.h(2, "Within each setup")
-		rule := results.Rule{}
 		d.p("Each run compared with the first of its setup (the one without resumption, when there is one), as `tlsbench compare` does. " +
 			"B/A below 1 is less (faster for latency, cheaper for CPU and bytes); ~ marks a difference within noise.")
-		for _, p := range cmp {
-			rows, err := results.Compare(p.a, p.b, rule)
-			if err != nil {
-				continue
-			}
-			d.h(3, fmt.Sprintf("%s vs %s", groupNames(p.b), groupNames(p.a)))
-			ct := &table{head: []string{"metric", "unit", "A: " + groupNames(p.a), "B: " + groupNames(p.b), "B/A", "verdict"}, right: []bool{false, false, true, true, true, false}}
-			for _, c := range rows {
+		for _, p := range cmp.Pairs {
+			d.h(3, fmt.Sprintf("%s vs %s", groupNames(p.B), groupNames(p.A)))
+			ct := &table{head: []string{"metric", "unit", "A: " + groupNames(p.A), "B: " + groupNames(p.B), "B/A", "verdict"}, right: []bool{false, false, true, true, true, false}}
+			for _, c := range p.Metrics {
 				ct.rows = append(ct.rows, []string{c.Metric.Name, c.Metric.Unit, medianSpread(c.A), medianSpread(c.B), ratioCell(c), verdict(c)})
 			}
 			d.t(ct)
-			d.p("Rule: %s.", rule.Describe(len(p.a), len(p.b)))
+			d.p("Rule: %s.", cmp.Rule.Describe(len(p.A), len(p.B)))
 		}
 	}
 
@@ -223,7 +221,7 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 	d.h(2, "Warnings")
 	var ws []string
 	for _, r := range runs {
-		name := runName(r)
+		name := r.Name()
 		if r.Repeats > 1 {
 			name += fmt.Sprintf(" (repeat %d/%d)", r.Repeat, r.Repeats)
 		}
@@ -276,41 +274,6 @@ func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, char
 		d.p("The tool was built from a tree with uncommitted changes (`-dirty`): the checkout above is the nearest commit, not the exact code.")
 	}
 	return d
-}
-
-// setupComparisons pairs, within each setup (runs whose scenarios differ
-// only in resumption and phases), the baseline with every other scenario.
-func setupComparisons(runs []*results.Run) []*pair {
-	type setupGroup struct {
-		key    string
-		labels []*group
-	}
-	var sgs []*setupGroup
-	for _, g := range groupByLabel(runs) {
-		key := g.runs[0].Setup().ConfigKey
-		i := slices.IndexFunc(sgs, func(s *setupGroup) bool { return s.key == key })
-		if i < 0 {
-			sgs = append(sgs, &setupGroup{key: key})
-			i = len(sgs) - 1
-		}
-		sgs[i].labels = append(sgs[i].labels, g)
-	}
-	var out []*pair
-	for _, sg := range sgs {
-		if len(sg.labels) < 2 {
-			continue
-		}
-		base := slices.IndexFunc(sg.labels, func(g *group) bool { return g.runs[0].Setup().Resumption == "none" })
-		if base < 0 {
-			base = 0
-		}
-		for i, g := range sg.labels {
-			if i != base {
-				out = append(out, &pair{a: sg.labels[base].runs, b: g.runs})
-			}
-		}
-	}
-	return out
 }
 
 func addOnce(list *[]string, s string) {
