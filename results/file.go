@@ -96,6 +96,25 @@ func Read(path string) (*Run, error) {
 	return run, nil
 }
 
+// ReadFiles reads the result files at paths (see Read), in order. Every
+// file that cannot be read is reported, each error naming its file.
+func ReadFiles(paths []string) ([]*Run, error) {
+	var runs []*Run
+	var errs []error
+	for _, p := range paths {
+		r, err := Read(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		runs = append(runs, r)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return runs, nil
+}
+
 // Decode parses and checks the content of a result file (see Read).
 func Decode(data []byte) (*Run, error) {
 	var head struct {

@@ -59,17 +59,8 @@ func readRuns(args []string) ([]*results.Run, []string, error) {
 	if len(paths) == 0 {
 		return nil, nil, &badInputError{err: errors.New("tlsbench: no result files given")}
 	}
-	var runs []*results.Run
-	var errs []error
-	for _, p := range paths {
-		r, err := results.Read(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		runs = append(runs, r)
-	}
-	if err := errors.Join(errs...); err != nil {
+	runs, err := results.ReadFiles(paths)
+	if err != nil {
 		return nil, nil, &badInputError{err: err}
 	}
 	return runs, paths, nil
@@ -109,7 +100,7 @@ func expand(args []string) ([]string, error) {
 type drawn struct {
 	dir    string
 	charts []plots.Chart
-	paths  map[string][]string // chart name -> its files
+	files  []string // the charts' files
 	hgrm   []string
 }
 
@@ -120,28 +111,19 @@ func drawCharts(runs []*results.Run, dir string) (*drawn, error) {
 	if err != nil {
 		return nil, &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
 	}
-	d := &drawn{dir: dir, charts: charts, paths: map[string][]string{}}
-	for _, c := range charts {
-		p, err := plots.Save(dir, c)
-		if err != nil {
-			return nil, err
-		}
-		d.paths[c.Name] = p
-	}
-	d.hgrm, err = results.ExportHGRM(filepath.Join(dir, "hgrm"), runs)
-	if err != nil {
+	d := &drawn{dir: dir, charts: charts}
+	if d.files, err = plots.SaveAll(dir, charts); err != nil {
 		return nil, err
 	}
-	return d, nil
+	d.hgrm, err = results.ExportHGRM(filepath.Join(dir, "hgrm"), runs)
+	return d, err
 }
 
 // list prints the paths of the charts, and where the histograms went.
 func (d *drawn) list(w io.Writer) {
 	fmt.Fprintf(w, "charts in %s:\n", d.dir)
-	for _, c := range d.charts {
-		for _, p := range d.paths[c.Name] {
-			fmt.Fprintf(w, "  %s\n", p)
-		}
+	for _, p := range d.files {
+		fmt.Fprintf(w, "  %s\n", p)
 	}
 	if len(d.hgrm) > 0 {
 		fmt.Fprintf(w, "latency histograms (.hgrm, ms): %d files in %s\n", len(d.hgrm), filepath.Join(d.dir, "hgrm"))
