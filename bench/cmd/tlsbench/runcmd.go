@@ -159,7 +159,6 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		if run == nil {
 			return fmt.Errorf("%s: %w", sc.Name, runErr)
 		}
-		run.Repeat, run.Repeats = job.repeat, f.repeat
 		path := filepath.Join(f.outDir, results.FileName(run))
 		if err := results.Write(path, run); err != nil {
 			return errors.Join(runErr, err)
