@@ -28,7 +28,8 @@ the resumption rate and the node × node resumption matrix. Every latency
 histogram is exported beside them as HdrHistogram percentile-distribution
 text (hgrm/*.hgrm, values in milliseconds).
 
-Runs that share a label are repeats: a bar shows their median and min..max.
+Runs that share a name and setup are repeats: a bar shows their median and
+min..max.
 Arguments may be globs ('results/runs/*.json').`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
