@@ -194,7 +194,7 @@ func (r *runner) phases(ctx context.Context) error {
 		// goes on and the result says from when its counts are missing.
 		if serr := errors.Join(berr, aerr); serr != nil && !r.unobservable {
 			r.unobservable = true
-			run.Warnings = append(run.Warnings, results.Warning{Code: "server_unobservable", Phase: p.Name,
+			run.Warnings = append(run.Warnings, results.Warning{Code: results.WarnServerUnobservable, Phase: p.Name,
 				Message: fmt.Sprintf("the servers' own counters could not be read from phase %s on (%v): server-side counts are missing from there", p.Name, serr)})
 		}
 		run.Phases = append(run.Phases, ph)
@@ -222,7 +222,7 @@ func (r *runner) finish(ctx context.Context, runErr error) (*results.Run, error)
 		run.Sweep.Knee = len(run.Sweep.Steps) - 1
 	}
 	if err := r.fleet.Stop(); err != nil && runErr == nil && !r.unobservable {
-		run.Warnings = append(run.Warnings, results.Warning{Code: "server_stop", Message: err.Error()})
+		run.Warnings = append(run.Warnings, results.Warning{Code: results.WarnServerStop, Message: err.Error()})
 	}
 	run.EndedAt = time.Now()
 	run.Warnings = append(run.Warnings, warnings(sc, run)...)

@@ -345,7 +345,7 @@ sweep: {from: 500, to: 30000, step: 2500, step_duration: 1s}
 // result.
 func TestJobRun(t *testing.T) {
 	sc := scenario(t, "clients: {count: 4, concurrency: 2}\nphases: [{name: measure, count: 20}]\n")
-	w := results.Warning{Code: bench.WarnOverridden, Message: "the target was overridden"}
+	w := results.Warning{Code: results.WarnScenarioOverridden, Message: "the target was overridden"}
 	run, err := bench.Job{Scenario: sc, Warnings: []results.Warning{w}, Index: 1, Repeat: 2, Repeats: 3}.Run(context.Background(), options(t))
 	if err != nil {
 		t.Fatal(err)

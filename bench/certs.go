@@ -225,7 +225,7 @@ func userCert(set CertSet) (string, scenarios.KeyType, []results.Warning, error)
 	}
 	var warns []results.Warning
 	if st, err := os.Stat(set.KeyFile); err == nil && st.Mode().Perm()&0o077 != 0 {
-		warns = append(warns, results.Warning{Code: "private_key_readable",
+		warns = append(warns, results.Warning{Code: results.WarnPrivateKeyReadable,
 			Message: fmt.Sprintf("the private key %s can be read by other users (mode %#o): chmod 600 %s", set.KeyFile, st.Mode().Perm(), set.KeyFile)})
 	}
 	return name, key, warns, nil

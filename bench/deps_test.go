@@ -28,9 +28,10 @@ var deps = map[string][]string{
 	"bench/check":        {"loadgen"},
 	"loadgen":            {"results", "utls", "scenarios/kex", "scenarios/tlsfleet"},
 	"plots":              {"results", "gonum"},
+	"results/report":     {"results", "bench/check"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
-	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "progressbar", "cli"},
+	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "results/report", "progressbar", "cli"},
 }
 
 // externals maps a library's name in deps to its import path prefix.

@@ -9,7 +9,7 @@ import (
 	"github.com/tlsbench/tlsbench/results"
 )
 
-func warning(run *results.Run, code string) string {
+func warning(run *results.Run, code results.WarningCode) string {
 	var msgs []string
 	for _, w := range run.Warnings {
 		if w.Code == code {

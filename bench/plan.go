@@ -18,7 +18,7 @@ type Job struct {
 	// Scenario is what the job runs; Run does not change it.
 	Scenario *scenarios.Scenario
 	// Warnings go into the run's result before its own (code
-	// WarnOverridden: an override changed what the scenario measures).
+	// results.WarnScenarioOverridden: an override changed what the scenario measures).
 	Warnings []results.Warning
 	// Index is the scenario's index in the set.
 	Index int
@@ -41,12 +41,8 @@ type Overrides struct {
 	Target, ServerName, CAFile string
 }
 
-// WarnOverridden is the warning code of an override that changes what a
-// scenario measures.
-const WarnOverridden = "scenario_overridden"
-
 // Apply returns a copy of sc with o applied, validated again, with a
-// warning (WarnOverridden) for each override that changes what sc means
+// warning (results.WarnScenarioOverridden) for each override that changes what sc means
 // rather than only how long it runs:
 //
 //   - a target replaces the servers the scenario would start, so its
@@ -64,7 +60,7 @@ func (o Overrides) Apply(sc *scenarios.Scenario) (*scenarios.Scenario, []results
 	out := sc.Clone()
 	var ws []results.Warning
 	warn := func(format string, args ...any) {
-		ws = append(ws, results.Warning{Code: WarnOverridden, Message: fmt.Sprintf(format, args...)})
+		ws = append(ws, results.Warning{Code: results.WarnScenarioOverridden, Message: fmt.Sprintf(format, args...)})
 	}
 	if o.Duration > 0 {
 		for i := range out.Phases {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
 
@@ -96,8 +97,8 @@ func TestOverrides(t *testing.T) {
 				if i < len(tt.warns) {
 					want = tt.warns[i]
 				}
-				if w.Code != bench.WarnOverridden || !strings.Contains(w.Message, want) {
-					t.Errorf("warning %d: %+v, want code %s saying %q", i, w, bench.WarnOverridden, want)
+				if w.Code != results.WarnScenarioOverridden || !strings.Contains(w.Message, want) {
+					t.Errorf("warning %d: %+v, want code %s saying %q", i, w, results.WarnScenarioOverridden, want)
 				}
 			}
 		})

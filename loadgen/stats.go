@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/tlsbench/tlsbench/scenarios/kex"
 	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
 	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 

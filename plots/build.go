@@ -22,22 +22,23 @@ const (
 	MatrixPrefix    = "matrix-"
 )
 
-// entry is one configuration as charts show it: the runs that share a
-// label (the repeats of a scenario).
+// entry is one configuration as charts show it: a group of results.Set,
+// the runs that share a name in one setup (the repeats of a scenario).
 type entry struct {
 	label    string
 	runs     []*results.Run
 	measured []results.Phase // each run's measured phases, merged
 	merged   results.Phase   // every repeat's measured phases, merged
-	setup    results.Setup
-	group    int
+	labels   results.Labels
+	setup    string // the setup's title (its heading)
+	group    int    // the setup's index among those shown
 	warned   bool
 }
 
-// set is the runs of a Build, grouped.
+// set is the runs of a Build, grouped by results.NewSet.
 type set struct {
 	entries []*entry
-	groups  [][]*entry // entries by group, baseline first
+	groups  [][]*entry // entries by setup, baseline first
 	heads   []string   // heading of each group
 	skipped []string   // notes about runs that have nothing to show
 	where   string
@@ -64,7 +65,7 @@ func Build(runs []*results.Run) ([]Chart, error) {
 			if len(e.merged.Matrix) > 1 {
 				c := s.matrix(e)
 				for n := 2; used[c.Name]; n++ {
-					c.Name = fmt.Sprintf("%s%s-%d", MatrixPrefix, fileSafe(e.label), n)
+					c.Name = fmt.Sprintf("%s%s-%d", MatrixPrefix, results.SafeName(e.label), n)
 				}
 				used[c.Name] = true
 				charts = append(charts, c)
@@ -81,35 +82,32 @@ func Build(runs []*results.Run) ([]Chart, error) {
 
 func newSet(runs []*results.Run) (*set, error) {
 	s := &set{}
-	byLabel := map[string]*entry{}
 	for i, r := range runs {
 		if r == nil {
 			return nil, fmt.Errorf("plots: run %d is nil", i)
 		}
-		label := runLabel(r, i)
-		m, err := r.Measured()
-		if err != nil {
-			why := "no measured phase"
-			if r.Partial {
-				why += " (partial: " + r.PartialReason + ")"
+	}
+	rs := results.NewSet(runs)
+	byGroup := map[*results.Group]*entry{}
+	for _, g := range rs.Groups {
+		e := &entry{label: g.Name, labels: g.Labels(), setup: rs.Setups[g.Setup].Title}
+		for _, r := range g.Runs {
+			m, err := r.Measured()
+			if err != nil {
+				why := "no measured phase"
+				if r.Partial {
+					why += " (partial: " + r.PartialReason + ")"
+				}
+				s.skipped = append(s.skipped, fmt.Sprintf("%s, repeat %d: %s", g.Name, max(r.Repeat, 1), why))
+				continue
 			}
-			s.skipped = append(s.skipped, fmt.Sprintf("%s, repeat %d: %s", label, max(r.Repeat, 1), why))
+			e.runs = append(e.runs, r)
+			e.measured = append(e.measured, m)
+			e.warned = e.warned || len(r.MeasuredWarnings()) > 0
+		}
+		if len(e.runs) == 0 {
 			continue
 		}
-		e := byLabel[label]
-		if e == nil {
-			e = &entry{label: label, setup: r.Setup()}
-			byLabel[label] = e
-			s.entries = append(s.entries, e)
-		}
-		e.runs = append(e.runs, r)
-		e.measured = append(e.measured, m)
-		e.warned = e.warned || len(measuredWarnings(r)) > 0 || r.Partial
-	}
-	if len(s.entries) == 0 {
-		return nil, fmt.Errorf("plots: nothing to draw: %s", strings.Join(s.skipped, "; "))
-	}
-	for _, e := range s.entries {
 		var ps []results.Phase
 		for _, r := range e.runs {
 			for _, p := range r.Phases {
@@ -123,53 +121,29 @@ func newSet(runs []*results.Run) (*set, error) {
 			return nil, fmt.Errorf("plots: %s: %w", e.label, err)
 		}
 		e.merged = m
+		byGroup[g] = e
+		s.entries = append(s.entries, e)
 	}
-	// Group by configuration, in order of first appearance; in a group the
-	// run without resumption comes first: it is the baseline.
-	keys := map[string]int{}
-	for _, e := range s.entries {
-		g, ok := keys[e.setup.ConfigKey]
-		if !ok {
-			g = len(s.groups)
-			keys[e.setup.ConfigKey] = g
-			s.groups = append(s.groups, nil)
-			s.heads = append(s.heads, e.setup.Title())
+	if len(s.entries) == 0 {
+		return nil, fmt.Errorf("plots: nothing to draw: %s", strings.Join(s.skipped, "; "))
+	}
+	// Setups in order of first appearance, each under its title, its
+	// baseline first.
+	for _, st := range rs.Setups {
+		var group []*entry
+		for _, g := range st.Groups {
+			if e := byGroup[g]; e != nil {
+				e.group = len(s.groups)
+				group = append(group, e)
+			}
 		}
-		e.group = g
-		s.groups[g] = append(s.groups[g], e)
-	}
-	for _, g := range s.groups {
-		slices.SortStableFunc(g, func(a, b *entry) int {
-			return boolInt(a.setup.Resumption != "none") - boolInt(b.setup.Resumption != "none")
-		})
-	}
-	// Headings must tell groups apart: "(setup 2)" for the second group
-	// whose setup reads the same.
-	orig := slices.Clone(s.heads)
-	for i, h := range orig {
-		if n := 1 + len(slices.DeleteFunc(slices.Clone(orig[:i]), func(x string) bool { return x != h })); n > 1 {
-			s.heads[i] = fmt.Sprintf("%s (setup %d)", h, n)
+		if len(group) > 0 {
+			s.groups = append(s.groups, group)
+			s.heads = append(s.heads, st.Title)
 		}
 	}
 	s.where = where(runs)
 	return s, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func runLabel(r *results.Run, i int) string {
-	switch {
-	case r.Label != "":
-		return r.Label
-	case r.Scenario.Name != "":
-		return r.Scenario.Name
-	}
-	return fmt.Sprintf("run %d", i+1)
 }
 
 // rowLabel is an entry's label in a chart: "×N" for repeats, "*" for
@@ -227,58 +201,26 @@ func where(runs []*results.Run) string {
 	return strings.Join(parts, " · ")
 }
 
-// warningText explains each warning code in a few words for a chart note.
-var warningText = map[string]string{
-	"generator_cpu_bound":  "the generator, not the server, may have limited the rate; CPU per handshake is the fairer comparison",
-	"other_load":           "other processes used the CPUs during the run",
-	"counts_disagree":      "the client's and the server's handshake counts differ",
-	"offered_not_resumed":  "more than 1 % of the offered sessions were not resumed",
-	"out_of_range":         "some latencies were outside the histograms' 1 µs..60 s and are not in the percentiles",
-	"errors":               "connections failed",
-	"no_handshakes":        "no handshake completed",
-	"no_tls13_ticket":      "TLS 1.3 closed right after the handshake: no ticket was stored, nothing could resume",
-	"insecure_skip_verify": "certificate verification was off",
-	"generator_sched_lag":  "the generator's timers woke late: it was starved of CPU, so its latencies include its own queueing",
-}
-
-// measuredWarnings returns the warnings about a run's measured phases or
-// the whole run.
-func measuredWarnings(r *results.Run) []results.Warning {
-	measured := map[string]bool{}
-	for _, p := range r.Phases {
-		measured[p.Name] = p.Measured
-	}
-	var out []results.Warning
-	for _, w := range r.Warnings {
-		if w.Phase == "" || measured[w.Phase] {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// warningNotes lists the warnings of the entries by code: which runs, and
-// what it means. With all, warnings about warm-up phases are listed too.
+// warningNotes lists the warnings of the entries by code: what the code
+// means (results.WarningCode.Meaning) and which runs it applies to. With
+// all, warnings about warm-up phases are listed too.
 func warningNotes(entries []*entry, all bool) []string {
 	type code struct {
-		name   string
+		code   results.WarningCode
 		labels []string
 		msg    string
 	}
 	var codes []*code
 	for _, e := range entries {
 		for _, r := range e.runs {
-			ws := measuredWarnings(r)
+			ws := r.MeasuredWarnings()
 			if all {
-				ws = r.Warnings
-			}
-			if r.Partial {
-				ws = append(ws, results.Warning{Code: "partial", Message: "the run was cut short: " + r.PartialReason})
+				ws = r.WarningsAbout(nil)
 			}
 			for _, w := range ws {
-				i := slices.IndexFunc(codes, func(c *code) bool { return c.name == w.Code })
+				i := slices.IndexFunc(codes, func(c *code) bool { return c.code == w.Code })
 				if i < 0 {
-					codes = append(codes, &code{name: w.Code, msg: w.Message})
+					codes = append(codes, &code{code: w.Code, msg: w.Message})
 					i = len(codes) - 1
 				}
 				if !slices.Contains(codes[i].labels, e.label) {
@@ -289,14 +231,14 @@ func warningNotes(entries []*entry, all bool) []string {
 	}
 	var notes []string
 	for _, c := range codes {
-		msg := warningText[c.name]
-		if msg == "" {
+		msg := c.code.Meaning()
+		if msg == "" { // a code from a newer tlsbench: its own message
 			msg = c.msg
 			if len(c.labels) > 1 {
 				msg = "for example, " + c.labels[0] + ": " + msg
 			}
 		}
-		notes = append(notes, fmt.Sprintf("* %s: %s (%s)", c.name, msg, strings.Join(c.labels, ", ")))
+		notes = append(notes, fmt.Sprintf("* %s: %s (%s)", c.code, msg, strings.Join(c.labels, ", ")))
 	}
 	return notes
 }
@@ -482,7 +424,7 @@ func (s *set) repeats() bool {
 }
 
 func (s *set) multiNode() bool {
-	return slices.ContainsFunc(s.entries, func(e *entry) bool { return e.setup.Nodes > 1 || len(e.merged.Matrix) > 1 })
+	return slices.ContainsFunc(s.entries, func(e *entry) bool { return e.labels.Topology.Nodes > 1 || len(e.merged.Matrix) > 1 })
 }
 
 // percentiles are the x values of a latency line, as 1/(1 − q): from 2
@@ -657,7 +599,7 @@ func (s *set) resumption() Chart {
 	for g, group := range s.groups {
 		var rows []Row
 		for _, e := range group {
-			if e.merged.Handshakes.Offered == 0 && e.setup.Resumption == "none" {
+			if e.merged.Handshakes.Offered == 0 && e.labels.Resumption == "none" {
 				continue
 			}
 			row := Row{Label: e.rowLabel()}
@@ -735,12 +677,12 @@ func (s *set) matrix(e *entry) Chart {
 	}
 	notes := []string{
 		"Cell (i, j): sessions issued by node i that clients offered to node j, and the share of them node j resumed (resumed/offered). Sessions whose issuer is unknown are not counted.",
-		fmt.Sprintf("Server: %s. Balancing: %s.", sessionStore(e), orNA(e.setup.Balance)),
+		fmt.Sprintf("Server: %s. Balancing: %s.", sessionStore(e), orNA(e.labels.Topology.Balance)),
 	}
 	return Chart{
-		Name:     MatrixPrefix + fileSafe(e.label),
+		Name:     MatrixPrefix + results.SafeName(e.label),
 		Title:    title,
-		Subtitle: e.setup.Title() + " · resumption " + orNA(e.setup.Resumption) + " · " + s.where,
+		Subtitle: e.setup + " · resumption " + orNA(e.labels.Resumption) + " · " + s.where,
 		Heat:     h,
 		Notes:    append(notes, warningNotes([]*entry{e}, false)...),
 	}
@@ -750,7 +692,7 @@ func sessionStore(e *entry) string {
 	if st := e.runs[0].Target.SessionStore; st != "" {
 		return st
 	}
-	return e.setup.Topology()
+	return orNA(e.labels.Topology.String())
 }
 
 func orNA(s string) string {
@@ -758,21 +700,4 @@ func orNA(s string) string {
 		return "n/a"
 	}
 	return s
-}
-
-// fileSafe makes a label usable as a file name.
-func fileSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-	}
-	if b.Len() == 0 {
-		return "run"
-	}
-	return b.String()
 }

@@ -256,3 +256,31 @@ func TestSave(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildWithoutLabels: runs from files written before labels existed
+// have an unknown setup each, so no run is compared with another.
+func TestBuildWithoutLabels(t *testing.T) {
+	t.Parallel()
+	runs := testRuns(t)
+	for _, r := range runs {
+		r.Labels = results.Labels{}
+	}
+	charts, err := plots.Build(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads []string
+	for _, r := range charts[0].Bars.Rows {
+		if r.Heading != "" {
+			heads = append(heads, r.Heading)
+			continue
+		}
+		if strings.Contains(r.Text, "(×") {
+			t.Errorf("row %q: %q compares a run of unknown setup with another", r.Label, r.Text)
+		}
+	}
+	want := []string{"unknown setup (tls13-ecdsa-full)", "unknown setup (tls13-ecdsa-resumed)", "unknown setup (three-nodes-per-node-keys)"}
+	if !slices.Equal(heads, want) {
+		t.Errorf("headings %q, want %q", heads, want)
+	}
+}

@@ -73,6 +73,20 @@ func Save(dir string, c Chart) ([]string, error) {
 	return paths, nil
 }
 
+// SaveAll saves every chart into dir (see Save) and returns the files'
+// paths, in order.
+func SaveAll(dir string, charts []Chart) ([]string, error) {
+	var paths []string
+	for _, c := range charts {
+		p, err := Save(dir, c)
+		paths = append(paths, p...)
+		if err != nil {
+			return paths, err
+		}
+	}
+	return paths, nil
+}
+
 // Render draws the chart to w as "png" or "svg".
 func Render(w io.Writer, c Chart, format string) error {
 	if c.Bars == nil && c.Lines == nil && c.Heat == nil {

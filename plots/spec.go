@@ -14,13 +14,16 @@
 //   - only measured phases are shown (a run's measured phases merged, see
 //     results.Run.Measured), except in the over-time chart, which shows
 //     every phase and marks where measuring starts;
-//   - runs that share a label are repeats of one scenario: a bar is their
-//     median, its whisker their min..max, a latency line reads their merged
-//     histograms;
-//   - runs whose scenarios differ only in resumption mode (and phase
-//     lengths) form a group; a group's first run (the one without
-//     resumption, when there is one) is its baseline, and bar texts give
-//     the ratio to it ("×1.81");
+//   - runs are grouped by results.NewSet, the grouping every table,
+//     comparison and report uses: runs that share a name (and setup) are
+//     repeats of one scenario: a bar is their median, its whisker their
+//     min..max, a latency line reads their merged histograms;
+//   - runs whose labels (results.Labels) differ only in resumption mode
+//     form a group under their setup's title; a group's first run (the
+//     one without resumption, when there is one) is its baseline, and bar
+//     texts give the ratio to it ("×1.81"). Runs without labels (files
+//     written before labels existed) are each a group of their own, titled
+//     "unknown setup (name)";
 //   - a run's warnings mark its label with "*" and are listed in the
 //     chart's notes.
 package plots

@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Metric is one number of a run's measured phases by which runs are
@@ -244,4 +245,69 @@ func values(m Metric, ps []Phase) []float64 {
 		}
 	}
 	return v
+}
+
+// Pair is two sets of runs compared metric by metric.
+type Pair struct {
+	// A and B are the runs of each side.
+	A, B []*Run
+	// Metrics are the comparisons, one per metric (see Compare).
+	Metrics []Comparison
+}
+
+// Comparisons are pairs of run sets compared under one rule.
+type Comparisons struct {
+	Rule  Rule
+	Pairs []Pair
+	// OnlyA and OnlyB name the groups found in one set only, which were
+	// not compared.
+	OnlyA, OnlyB []string
+}
+
+// CompareSets compares two sets of runs: directly when each holds one
+// group (whatever their names: full vs resumed, say), else group by group,
+// matched by name (a scenario before and after a change, across setups
+// too). It is an error when no name is in both sets, or a run has no
+// measured phase.
+func CompareSets(a, b []*Run, rule Rule) (*Comparisons, error) {
+	sa, sb := NewSet(a), NewSet(b)
+	c := &Comparisons{Rule: rule}
+	byName := func(s *Set) (names []string, runs map[string][]*Run) {
+		runs = map[string][]*Run{}
+		for _, g := range s.Groups {
+			if runs[g.Name] == nil {
+				names = append(names, g.Name)
+			}
+			runs[g.Name] = append(runs[g.Name], g.Runs...)
+		}
+		return names, runs
+	}
+	na, ra := byName(sa)
+	nb, rb := byName(sb)
+	if len(na) == 1 && len(nb) == 1 {
+		c.Pairs = []Pair{{A: ra[na[0]], B: rb[nb[0]]}}
+	} else {
+		for _, n := range na {
+			if rb[n] == nil {
+				c.OnlyA = append(c.OnlyA, n)
+				continue
+			}
+			c.Pairs = append(c.Pairs, Pair{A: ra[n], B: rb[n]})
+		}
+		for _, n := range nb {
+			if ra[n] == nil {
+				c.OnlyB = append(c.OnlyB, n)
+			}
+		}
+		if len(c.Pairs) == 0 {
+			return nil, fmt.Errorf("results: no scenario is in both sets (A: %s; B: %s)", strings.Join(c.OnlyA, ", "), strings.Join(c.OnlyB, ", "))
+		}
+	}
+	for i := range c.Pairs {
+		var err error
+		if c.Pairs[i].Metrics, err = Compare(c.Pairs[i].A, c.Pairs[i].B, rule); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }

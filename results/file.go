@@ -96,6 +96,25 @@ func Read(path string) (*Run, error) {
 	return run, nil
 }
 
+// ReadFiles reads the result files at paths (see Read), in order. Every
+// file that cannot be read is reported, each error naming its file.
+func ReadFiles(paths []string) ([]*Run, error) {
+	var runs []*Run
+	var errs []error
+	for _, p := range paths {
+		r, err := Read(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		runs = append(runs, r)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return runs, nil
+}
+
 // Decode parses and checks the content of a result file (see Read).
 func Decode(data []byte) (*Run, error) {
 	var head struct {
@@ -117,20 +136,13 @@ func Decode(data []byte) (*Run, error) {
 	if err := dec.Decode(&run); err != nil {
 		return nil, fmt.Errorf("bad result file: %w", err)
 	}
-	for i, p := range run.Phases {
-		for _, s := range []struct {
-			name string
-			sum  Summary
-		}{
-			{"latency_us.connect", p.LatencyUS.Connect},
-			{"latency_us.handshake", p.LatencyUS.Handshake},
-			{"kinds.full.latency_us.connect", p.Kinds.Full.LatencyUS.Connect},
-			{"kinds.full.latency_us.handshake", p.Kinds.Full.LatencyUS.Handshake},
-			{"kinds.resumed.latency_us.connect", p.Kinds.Resumed.LatencyUS.Connect},
-			{"kinds.resumed.latency_us.handshake", p.Kinds.Resumed.LatencyUS.Handshake},
-		} {
-			if _, err := s.sum.Histogram(); err != nil {
-				return nil, fmt.Errorf("phases[%d] (%s): %s: %w", i, p.Name, s.name, err)
+	for i := range run.Phases {
+		p := &run.Phases[i]
+		for _, f := range SummaryFields() {
+			if s := f.Of(p); f.present(s) {
+				if _, err := s.Histogram(); err != nil {
+					return nil, fmt.Errorf("phases[%d] (%s): %s: %w", i, p.Name, f.Key, err)
+				}
 			}
 		}
 	}
@@ -139,14 +151,22 @@ func Decode(data []byte) (*Run, error) {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
+// SafeName makes s usable as (part of) a file name on any system: every
+// run of characters other than ASCII letters, digits, '.', '_' and '-'
+// becomes one '-', and leading and trailing '-' go; an empty result is
+// "run". Result files, charts and .hgrm exports are all named with it.
+func SafeName(s string) string {
+	name := strings.Trim(unsafeName.ReplaceAllString(s, "-"), "-")
+	if name == "" {
+		return "run"
+	}
+	return name
+}
+
 // FileName returns the conventional file name of a run:
 // <started, UTC, compact>-<scenario name>.json.
 func FileName(run *Run) string {
-	name := strings.Trim(unsafeName.ReplaceAllString(run.Scenario.Name, "-"), "-")
-	if name == "" {
-		name = "run"
-	}
-	return run.StartedAt.UTC().Format("20060102T150405.000Z") + "-" + name + ".json"
+	return run.StartedAt.UTC().Format("20060102T150405.000Z") + "-" + SafeName(run.Scenario.Name) + ".json"
 }
 
 // Duration returns the phase window as a time.Duration.

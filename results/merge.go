@@ -1,7 +1,6 @@
 package results
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -22,33 +21,123 @@ func (r *Run) Measured() (Phase, error) {
 		}
 	}
 	if len(ps) == 0 {
-		return Phase{}, fmt.Errorf("results: run %q has no measured phase", r.Label)
+		return Phase{}, fmt.Errorf("results: run %q has no measured phase", r.Name())
 	}
 	return MergePhases(ps)
 }
 
-// MergePhases merges phases as if they were one phase whose window is the
-// sum of their windows (the gaps between phases are not measured time):
-// counts add up; histograms are merged and their percentiles read again;
-// rates, CPU per handshake and bytes per handshake are recomputed from the
-// summed counts, CPU seconds and windows; the machine's busy fraction is
-// the window-weighted mean. Intervals are concatenated, their StartS made
-// relative to the earliest phase start. The server side keeps its totals
-// only (Server.Nodes is nil). One phase is returned unchanged.
+// MergePhases merges phases measured one after another as if they were one
+// phase whose window is the sum of their windows (the gaps between phases
+// are not measured time). One phase goes through the same merge as many,
+// so the merged phase has the same fields whatever their number, and
+// merging one phase gives it back unchanged.
+//
+//   - Counts add up: handshakes by outcome and kind, errors by class and
+//     stage (each class keeping its first sample), fallbacks, negotiated
+//     parameters, values out of histogram range, the server's counts and
+//     fallback reasons, the per-node counts of client and server (nodes
+//     matched by index; an address is kept when every phase gives the
+//     node the same one, and left empty otherwise, as for the repeats of a
+//     run, each of which starts its own servers), the resumption matrix
+//     cell by cell, and an open loop's scheduled and late starts.
+//   - Every summary of SummaryFields is merged exactly: the HDR histograms
+//     are added (see MergeHistograms) and the percentiles read again. A
+//     summary that one of the phases lacks (a file written before it
+//     existed) is left empty; the pacing summaries merge over the
+//     open-loop phases.
+//   - Figures per handshake or per second are recomputed: the rate from
+//     the summed handshakes and windows; CPU and bytes per handshake as the
+//     means of the phases' figures weighted by their completed handshakes
+//     (by kind, for a kind's bytes), which is the summed CPU or bytes over
+//     the summed handshakes; CPU utilisation, the machine's busy fraction
+//     and an open loop's offered rate as means weighted by window.
+//   - The prediction is the mean of the phases' predictions weighted by
+//     completed handshakes; its measured share is recomputed; its
+//     tolerance is the weighted mean of theirs, never tighter than one
+//     computed over all the handshakes at once.
+//   - The scheduler lag, which has no histogram, is the largest p50 and
+//     the largest p99 of the phases: a bound, not a merge.
+//   - Intervals are concatenated, their StartS made relative to the
+//     earliest phase start.
 //
 // The phases may come from several runs (the repeats of a scenario); then
-// the result describes all of them together.
+// the result describes all of them together. An error means a histogram
+// could not be decoded or added exactly.
 func MergePhases(phases []Phase) (Phase, error) {
-	switch len(phases) {
-	case 0:
+	if len(phases) == 0 {
 		return Phase{}, errors.New("results: nothing to merge")
-	case 1:
-		return phases[0], nil
 	}
-	var m Phase
+	m, err := addPhases(phases)
+	if err != nil {
+		return Phase{}, err
+	}
+	var busy, clientUtil, serverUtil, offered mean
+	for _, p := range phases {
+		m.WindowS += p.WindowS
+		busy.add(p.CPU.MachineBusy, p.WindowS)
+		clientUtil.add(p.CPU.ClientUtil, p.WindowS)
+		serverUtil.add(p.CPU.ServerUtil, p.WindowS)
+		if p.Pacing != nil {
+			offered.add(p.Pacing.OfferedRatePerS, p.WindowS)
+		}
+		off := p.StartedAt.Sub(m.StartedAt).Seconds()
+		for _, iv := range p.Intervals {
+			iv.StartS += off
+			m.Intervals = append(m.Intervals, iv)
+		}
+	}
+	if m.WindowS > 0 {
+		m.RatePerS = float64(m.Handshakes.Completed()) / m.WindowS
+	}
+	m.CPU.MachineBusy, m.CPU.ClientUtil = busy.value(), clientUtil.value()
+	if m.CPU.ServerObserved {
+		m.CPU.ServerUtil = serverUtil.value()
+	}
+	if m.Pacing != nil {
+		m.Pacing.OfferedRatePerS = offered.value()
+	}
+	return m, nil
+}
+
+// mean is a weighted mean. The mean of one value is that value, exactly.
+type mean struct {
+	sum, weight, only float64
+	n                 int
+}
+
+func (a *mean) add(v, w float64) {
+	if w <= 0 {
+		return
+	}
+	a.sum += v * w
+	a.weight += w
+	a.only = v
+	a.n++
+}
+
+func (a *mean) value() float64 {
+	switch a.n {
+	case 0:
+		return 0
+	case 1:
+		return a.only
+	}
+	return a.sum / a.weight
+}
+
+// addPhases merges everything of phases that does not depend on how their
+// windows combine: counts, histograms and the figures per handshake. It
+// leaves WindowS, RatePerS, the CPU utilisations, the machine's busy
+// fraction, the offered rate and the intervals to its caller: MergePhases
+// puts the windows end to end; phases measured at the same time (shards
+// of one run) would overlap them.
+func addPhases(phases []Phase) (Phase, error) {
+	m := Phase{StartedAt: phases[0].StartedAt, EndedAt: phases[0].EndedAt, Measured: true}
 	var names []string
-	m.StartedAt, m.EndedAt = phases[0].StartedAt, phases[0].EndedAt
-	m.Measured = true
+	var cpuClient, cpuServer, bytesC, bytesS mean
+	var kindBytes [2][2]mean
+	m.CPU.ServerObserved = true
+	var pred predictionSum
 	for _, p := range phases {
 		if !slices.Contains(names, p.Name) {
 			names = append(names, p.Name)
@@ -60,123 +149,134 @@ func MergePhases(phases []Phase) (Phase, error) {
 		if p.EndedAt.After(m.EndedAt) {
 			m.EndedAt = p.EndedAt
 		}
-	}
-	m.Name = strings.Join(names, "+")
-
-	var busy float64
-	var bytesC, bytesS float64
-	m.CPU.ServerObserved = true
-	m.Errors = map[string]int64{}
-	m.Fallbacks = map[string]int64{}
-	for _, p := range phases {
-		m.WindowS += p.WindowS
 		h := p.Handshakes
 		m.Handshakes.Total += h.Total
 		m.Handshakes.Full += h.Full
 		m.Handshakes.Resumed += h.Resumed
 		m.Handshakes.Offered += h.Offered
 		m.Handshakes.Failed += h.Failed
+		n := float64(h.Completed())
 		m.CPU.ClientS += p.CPU.ClientS
 		m.CPU.ServerS += p.CPU.ServerS
 		m.CPU.ServerObserved = m.CPU.ServerObserved && p.CPU.ServerObserved
-		busy += p.CPU.MachineBusy * p.WindowS
-		n := float64(h.Completed())
-		bytesC += p.BytesPerHandshake.ClientToServer * n
-		bytesS += p.BytesPerHandshake.ServerToClient * n
-		for k, v := range p.Errors {
-			m.Errors[k] += v
+		cpuClient.add(p.CPUUSPerHandshake.Client, n)
+		cpuServer.add(p.CPUUSPerHandshake.Server, n)
+		bytesC.add(p.BytesPerHandshake.ClientToServer, n)
+		bytesS.add(p.BytesPerHandshake.ServerToClient, n)
+		for i, k := range []Kind{p.Kinds.Full, p.Kinds.Resumed} {
+			kindBytes[i][0].add(k.BytesPerHandshake.ClientToServer, float64(k.Count))
+			kindBytes[i][1].add(k.BytesPerHandshake.ServerToClient, float64(k.Count))
 		}
-		for k, v := range p.Fallbacks {
-			m.Fallbacks[k] += v
-		}
+		m.Kinds.Full.Count += p.Kinds.Full.Count
+		m.Kinds.Resumed.Count += p.Kinds.Resumed.Count
+		m.Errors = addCounts(m.Errors, p.Errors)
+		m.Fallbacks = addCounts(m.Fallbacks, p.Fallbacks)
 		m.ErrorDetails = mergeErrorDetails(m.ErrorDetails, p.ErrorDetails)
 		m.Negotiated = mergeNegotiated(m.Negotiated, p.Negotiated)
 		m.Server = mergeServer(m.Server, p.Server)
+		m.Nodes = mergeClientNodes(m.Nodes, p.Nodes)
 		m.Matrix = mergeMatrix(m.Matrix, p.Matrix)
-		off := p.StartedAt.Sub(m.StartedAt).Seconds()
-		for _, iv := range p.Intervals {
-			iv.StartS += off
-			m.Intervals = append(m.Intervals, iv)
-		}
 		m.OutOfRange += p.OutOfRange
-	}
-	if n := float64(m.Handshakes.Completed()); n > 0 {
-		m.BytesPerHandshake = Bytes{ClientToServer: bytesC / n, ServerToClient: bytesS / n}
-		m.CPUUSPerHandshake.Client = m.CPU.ClientS * 1e6 / n
-		if m.CPU.ServerObserved {
-			m.CPUUSPerHandshake.Server = m.CPU.ServerS * 1e6 / n
+		pred.add(p)
+		if l := p.SchedLagUS; l != nil {
+			if m.SchedLagUS == nil {
+				m.SchedLagUS = &IntervalLatency{}
+			}
+			m.SchedLagUS.P50 = max(m.SchedLagUS.P50, l.P50)
+			m.SchedLagUS.P99 = max(m.SchedLagUS.P99, l.P99)
+		}
+		if pc := p.Pacing; pc != nil {
+			if m.Pacing == nil {
+				m.Pacing = &Pacing{Arrival: pc.Arrival}
+			}
+			m.Pacing.Scheduled += pc.Scheduled
+			m.Pacing.Late += pc.Late
+			m.Pacing.LateAfterUS = max(m.Pacing.LateAfterUS, pc.LateAfterUS)
+			if m.Pacing.Arrival != pc.Arrival && !strings.Contains("+"+m.Pacing.Arrival+"+", "+"+pc.Arrival+"+") {
+				m.Pacing.Arrival += "+" + pc.Arrival
+			}
 		}
 	}
-	if !m.CPU.ServerObserved {
+	m.Name = strings.Join(names, "+")
+	m.CPUUSPerHandshake.Client = cpuClient.value()
+	if m.CPU.ServerObserved {
+		m.CPUUSPerHandshake.Server = cpuServer.value()
+	} else {
 		m.CPU.ServerS = 0
 	}
-	if m.WindowS > 0 {
-		m.RatePerS = float64(m.Handshakes.Completed()) / m.WindowS
-		m.CPU.MachineBusy = busy / m.WindowS
-		m.CPU.ClientUtil = m.CPU.ClientS / m.WindowS
-		m.CPU.ServerUtil = m.CPU.ServerS / m.WindowS
-	}
-
-	var err error
-	pick := func(f func(Phase) Summary) Summary {
-		if err != nil {
-			return Summary{}
+	m.BytesPerHandshake = Bytes{ClientToServer: bytesC.value(), ServerToClient: bytesS.value()}
+	m.Kinds.Full.BytesPerHandshake = Bytes{ClientToServer: kindBytes[0][0].value(), ServerToClient: kindBytes[0][1].value()}
+	m.Kinds.Resumed.BytesPerHandshake = Bytes{ClientToServer: kindBytes[1][0].value(), ServerToClient: kindBytes[1][1].value()}
+	m.Prediction = pred.prediction()
+	for _, f := range SummaryFields() {
+		if err := mergeSummary(&m, phases, f); err != nil {
+			return Phase{}, err
 		}
-		var s Summary
-		s, err = mergeSummaries(phases, f)
-		return s
-	}
-	m.LatencyUS.Connect = pick(func(p Phase) Summary { return p.LatencyUS.Connect })
-	m.LatencyUS.Handshake = pick(func(p Phase) Summary { return p.LatencyUS.Handshake })
-	m.Kinds.Full = mergeKind(phases, func(p Phase) Kind { return p.Kinds.Full }, pick)
-	m.Kinds.Resumed = mergeKind(phases, func(p Phase) Kind { return p.Kinds.Resumed }, pick)
-	if err != nil {
-		return Phase{}, err
 	}
 	return m, nil
 }
 
-func mergeKind(phases []Phase, kind func(Phase) Kind, pick func(func(Phase) Summary) Summary) Kind {
-	var k Kind
-	var c, s float64
-	for _, p := range phases {
-		pk := kind(p)
-		k.Count += pk.Count
-		c += pk.BytesPerHandshake.ClientToServer * float64(pk.Count)
-		s += pk.BytesPerHandshake.ServerToClient * float64(pk.Count)
+// mergeSummary merges the summary f of phases into m.
+func mergeSummary(m *Phase, phases []Phase, f SummaryField) error {
+	var sums []*Summary
+	for i := range phases {
+		s := f.Of(&phases[i])
+		if s == nil {
+			continue // no place for it: a closed loop's pacing
+		}
+		if !f.present(s) {
+			return nil // written before the summary existed
+		}
+		sums = append(sums, s)
 	}
-	if k.Count > 0 {
-		k.BytesPerHandshake = Bytes{ClientToServer: c / float64(k.Count), ServerToClient: s / float64(k.Count)}
+	into := f.Of(m)
+	if len(sums) == 0 || into == nil {
+		return nil
 	}
-	k.LatencyUS.Connect = pick(func(p Phase) Summary { return kind(p).LatencyUS.Connect })
-	k.LatencyUS.Handshake = pick(func(p Phase) Summary { return kind(p).LatencyUS.Handshake })
-	return k
-}
-
-// mergeSummaries merges the histograms of one summary of every phase.
-func mergeSummaries(phases []Phase, f func(Phase) Summary) (Summary, error) {
-	h, err := MergeHistograms(phases, f)
+	h, err := MergeHistograms(sums...)
 	if err != nil {
-		return Summary{}, err
+		return fmt.Errorf("results: %s: %w", f.Key, err)
 	}
-	return Summarize(h)
+	*into, err = Summarize(h)
+	return err
 }
 
-// MergeHistograms decodes the histogram of f(p) for every phase and merges
-// them into one. Values the merge would drop (none: every histogram of a
-// result file has the same range) are an error.
-func MergeHistograms(phases []Phase, f func(Phase) Summary) (*hdrhistogram.Histogram, error) {
+// MergeHistograms adds the histograms of sums into one: exactly, since
+// every histogram of a result file has the range and precision of
+// NewHistogram. A histogram with other settings, or one that the addition
+// would drop values of, is an error (adding it would lose precision or
+// values silently), as is one that does not decode or holds another count
+// than its summary says.
+func MergeHistograms(sums ...*Summary) (*hdrhistogram.Histogram, error) {
 	all := NewHistogram()
-	for _, p := range phases {
-		h, err := f(p).Histogram()
+	for i, s := range sums {
+		h, err := s.Histogram()
 		if err != nil {
-			return nil, fmt.Errorf("phase %s: %w", p.Name, err)
+			return nil, fmt.Errorf("histogram %d: %w", i+1, err)
+		}
+		if h.LowestTrackableValue() != MinLatencyUS || h.HighestTrackableValue() != MaxLatencyUS || h.SignificantFigures() != SigFigs {
+			return nil, fmt.Errorf("histogram %d covers %d..%d µs with %d significant digits, not %d..%d µs with %d: it cannot be added exactly",
+				i+1, h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures(), MinLatencyUS, MaxLatencyUS, SigFigs)
 		}
 		if dropped := all.Merge(h); dropped != 0 {
-			return nil, fmt.Errorf("results: phase %s: merging histograms dropped %d values", p.Name, dropped)
+			return nil, fmt.Errorf("histogram %d: adding it dropped %d values", i+1, dropped)
 		}
 	}
 	return all, nil
+}
+
+// addCounts adds from into into; into stays nil while every from is.
+func addCounts(into, from map[string]int64) map[string]int64 {
+	if from == nil {
+		return into
+	}
+	if into == nil {
+		into = map[string]int64{}
+	}
+	for k, v := range from {
+		into[k] += v
+	}
+	return into
 }
 
 func mergeErrorDetails(into, from []ErrorDetail) []ErrorDetail {
@@ -205,20 +305,82 @@ func mergeNegotiated(into, from []Negotiated) []Negotiated {
 	return into
 }
 
-// mergeServer adds the server's totals. Per-node counts are not merged:
-// a merged phase has Server.Nodes nil (read them from the phases).
+// mergeServer adds the server's counts, its fallback reasons and its
+// per-node counts.
 func mergeServer(into, from *Server) *Server {
 	if from == nil {
 		return into
 	}
 	if into == nil {
-		into = &Server{}
+		return &Server{
+			Handshakes: from.Handshakes, Full: from.Full, Resumed: from.Resumed, Failed: from.Failed,
+			Fallbacks: addCounts(nil, from.Fallbacks),
+			Nodes:     mergeServerNodes(nil, from.Nodes),
+		}
 	}
 	into.Handshakes += from.Handshakes
 	into.Full += from.Full
 	into.Resumed += from.Resumed
 	into.Failed += from.Failed
+	into.Fallbacks = addCounts(into.Fallbacks, from.Fallbacks)
+	into.Nodes = mergeServerNodes(into.Nodes, from.Nodes)
 	return into
+}
+
+// mergeServerNodes adds server nodes by index. A node's key generation is
+// the largest.
+func mergeServerNodes(into, from []NodeCounts) []NodeCounts {
+	for _, n := range from {
+		i := slices.IndexFunc(into, func(e NodeCounts) bool { return e.Node == n.Node })
+		if i < 0 {
+			n.Fallbacks = addCounts(nil, n.Fallbacks)
+			into = append(into, n)
+			continue
+		}
+		e := &into[i]
+		e.Address = sameOrEmpty(e.Address, n.Address)
+		e.Full += n.Full
+		e.Resumed += n.Resumed
+		e.Failed += n.Failed
+		e.TLS12 += n.TLS12
+		e.TLS13 += n.TLS13
+		e.Fallbacks = addCounts(e.Fallbacks, n.Fallbacks)
+		e.KeyGeneration = max(e.KeyGeneration, n.KeyGeneration)
+	}
+	return into
+}
+
+// mergeClientNodes adds the client's per-node counts by index; the first
+// failure is the earliest, the last the latest.
+func mergeClientNodes(into, from []ClientNode) []ClientNode {
+	for _, n := range from {
+		i := slices.IndexFunc(into, func(e ClientNode) bool { return e.Node == n.Node })
+		if i < 0 {
+			n.Errors = addCounts(nil, n.Errors)
+			into = append(into, n)
+			continue
+		}
+		e := &into[i]
+		e.Address = sameOrEmpty(e.Address, n.Address)
+		e.Completed += n.Completed
+		e.Resumed += n.Resumed
+		e.Failed += n.Failed
+		e.Errors = addCounts(e.Errors, n.Errors)
+		if n.FirstFailure != nil && (e.FirstFailure == nil || n.FirstFailure.Before(*e.FirstFailure)) {
+			e.FirstFailure = n.FirstFailure
+		}
+		if n.LastFailure != nil && (e.LastFailure == nil || n.LastFailure.After(*e.LastFailure)) {
+			e.LastFailure = n.LastFailure
+		}
+	}
+	return into
+}
+
+func sameOrEmpty(a, b string) string {
+	if a == b {
+		return a
+	}
+	return ""
 }
 
 // mergeMatrix adds resumption matrices cell by cell; the result is as large
@@ -250,144 +412,41 @@ func mergeMatrix(into, from [][]Cell) [][]Cell {
 	return out
 }
 
-// Setup is what a run measured, in the terms of its scenario file: the part
-// of Scenario.Config that charts, comparisons and reports name runs by.
-// Fields the file does not hold are zero.
-type Setup struct {
-	Version        string   // TLS version: "1.2" or "1.3"
-	Key            string   // the server certificate's key type
-	Groups         []string // key-exchange groups offered; empty: Go's defaults
-	Resumption     string   // none, tickets, cache
-	AfterHandshake string   // read-eof, http, ticket, close
-	Clients        int      // simulated clients
-	Concurrency    int      // connections in flight
-	Nodes          int      // server nodes (1 when the file does not say)
-	Preset         string   // topology preset, if any
-	Balance        string   // how connections were spread over the nodes
-	TicketKeys     string   // per-node, shared, off
-	RotateKeys     string   // ticket-key rotation period ("2s"); empty or "0s": none
-	SessionCache   string   // per-node, shared, off
-	Target         string   // the remote address; empty for the embedded testbed
-
-	// Key identifies the configuration apart from the resumption mode and
-	// the phases: runs with equal ConfigKey measured the same setup with
-	// resumption on or off (or for a different time). It is the scenario
-	// config without its name, description, file, resumption and phases,
-	// as canonical JSON.
-	ConfigKey string
+// predictionSum merges the predictions of phases (see MergePhases).
+type predictionSum struct {
+	share, tolerance, revisit mean
+	completed, resumed        int64
+	models                    []string
 }
 
-// Setup decodes the run's scenario config. An absent or unreadable config
-// gives a Setup with only what the run itself records.
-func (r *Run) Setup() Setup {
-	var c struct {
-		TLS struct {
-			Version string   `json:"version"`
-			Key     string   `json:"key"`
-			Groups  []string `json:"groups"`
-		} `json:"tls"`
-		Resumption     string `json:"resumption"`
-		AfterHandshake string `json:"after_handshake"`
-		Clients        struct {
-			Count       int `json:"count"`
-			Concurrency int `json:"concurrency"`
-		} `json:"clients"`
-		Target struct {
-			Address string `json:"address"`
-		} `json:"target"`
-		Topology struct {
-			Preset       string `json:"preset"`
-			Nodes        int    `json:"nodes"`
-			Balance      string `json:"balance"`
-			TicketKeys   string `json:"ticket_keys"`
-			SessionCache string `json:"session_cache"`
-			RotateKeys   string `json:"rotate_keys_every"`
-		} `json:"topology"`
+func (s *predictionSum) add(p Phase) {
+	pr := p.Prediction
+	if pr == nil {
+		return
 	}
-	s := Setup{Nodes: 1, AfterHandshake: r.Client.AfterHandshake, Clients: r.Client.Clients, Concurrency: r.Client.Concurrency}
-	if len(r.Scenario.Config) == 0 || json.Unmarshal(r.Scenario.Config, &c) != nil {
-		s.ConfigKey = r.Scenario.Name
-		return s
+	n := float64(p.Handshakes.Completed())
+	s.share.add(pr.ResumedShare, n)
+	s.tolerance.add(pr.Tolerance, n)
+	s.revisit.add(pr.RevisitS, n)
+	s.completed += p.Handshakes.Completed()
+	s.resumed += p.Handshakes.Resumed
+	if !slices.Contains(s.models, pr.Model) {
+		s.models = append(s.models, pr.Model)
 	}
-	s.Version, s.Key, s.Groups = c.TLS.Version, c.TLS.Key, c.TLS.Groups
-	s.Resumption = c.Resumption
-	if c.AfterHandshake != "" {
-		s.AfterHandshake = c.AfterHandshake
-	}
-	if c.Clients.Count > 0 {
-		s.Clients, s.Concurrency = c.Clients.Count, c.Clients.Concurrency
-	}
-	if c.Topology.Nodes > 0 {
-		s.Nodes = c.Topology.Nodes
-	}
-	s.Preset, s.Balance = c.Topology.Preset, c.Topology.Balance
-	s.TicketKeys, s.SessionCache = c.Topology.TicketKeys, c.Topology.SessionCache
-	if r := c.Topology.RotateKeys; r != "" && r != "0s" && r != "0" {
-		s.RotateKeys = r
-	}
-	s.Target = c.Target.Address
-
-	var all map[string]json.RawMessage
-	if json.Unmarshal(r.Scenario.Config, &all) == nil {
-		for _, k := range []string{"name", "description", "file", "resumption", "phases"} {
-			delete(all, k)
-		}
-		if key, err := json.Marshal(all); err == nil { // maps marshal with sorted keys
-			s.ConfigKey = string(key)
-		}
-	}
-	return s
 }
 
-// Title names the setup in a few words: "TLS 1.3 · ecdsa-p256 · x25519",
-// with the topology when there is more than one node and the target when
-// it is remote.
-func (s Setup) Title() string {
-	var parts []string
-	if s.Version != "" {
-		parts = append(parts, "TLS "+s.Version)
+func (s *predictionSum) prediction() *Prediction {
+	if s.models == nil {
+		return nil
 	}
-	if s.Key != "" {
-		parts = append(parts, s.Key)
+	pr := &Prediction{
+		ResumedShare: s.share.value(),
+		Tolerance:    s.tolerance.value(),
+		RevisitS:     s.revisit.value(),
+		Model:        strings.Join(s.models, "; "),
 	}
-	if len(s.Groups) > 0 {
-		parts = append(parts, strings.Join(s.Groups, ","))
-	} else if s.Version != "" {
-		parts = append(parts, "default groups")
+	if s.completed > 0 {
+		pr.MeasuredShare = float64(s.resumed) / float64(s.completed)
 	}
-	if s.Nodes > 1 || s.Preset != "" {
-		parts = append(parts, s.Topology())
-	}
-	if s.Target != "" {
-		parts = append(parts, "→ "+s.Target)
-	}
-	if len(parts) == 0 {
-		return "unknown setup"
-	}
-	return strings.Join(parts, " · ")
-}
-
-// Topology describes the server side in words: "3 nodes, random, ticket
-// keys per-node, cache per-node".
-func (s Setup) Topology() string {
-	t := fmt.Sprintf("%d node", s.Nodes)
-	if s.Nodes != 1 {
-		t += "s"
-	}
-	if s.Preset != "" {
-		t = s.Preset + " (" + t + ")"
-	}
-	if s.Nodes > 1 && s.Balance != "" {
-		t += ", " + s.Balance
-	}
-	if s.TicketKeys != "" {
-		t += ", ticket keys " + s.TicketKeys
-	}
-	if s.RotateKeys != "" {
-		t += " rotated every " + s.RotateKeys
-	}
-	if s.SessionCache != "" {
-		t += ", cache " + s.SessionCache
-	}
-	return t
+	return pr
 }

@@ -7,8 +7,15 @@
 // connection the tool made is accounted for), server-side counts, CPU and
 // warnings. It never holds a private key, a ticket key or a session secret.
 //
-// The package does not measure or draw anything: package loadgen fills a
-// Phase, package bench a Run, and package plots reads them.
+// It also owns the model of a set of runs that every reader shares: runs
+// grouped by setup from their labels (NewSet), phases merged exactly
+// (MergePhases, over the list of a phase's summaries SummaryFields),
+// comparisons under a noise rule (Compare, CompareSets), warning codes
+// with their meanings (WarningCode), and .hgrm export.
+//
+// The package does not measure, format or draw anything: package loadgen
+// fills a Phase, package bench a Run; package plots draws them and package
+// results/report lays them out in tables and documents.
 package results
 
 import (
@@ -38,8 +45,9 @@ type Run struct {
 	// line overrides.
 	Scenario Scenario `json:"scenario"`
 
-	// Label names the run in legends and tables. Default: the scenario's
-	// name.
+	// Label names the run in legends and tables; package bench sets it to
+	// the scenario's name. Readers take a run's name from Name, which
+	// falls back to Scenario.Name for a file without a label.
 	Label string `json:"label"`
 
 	// Labels say what the run measured, in the scenario's own terms,
@@ -606,12 +614,23 @@ type NodeCounts struct {
 
 // Warning is a condition that limits how far a run's numbers can be trusted.
 type Warning struct {
-	// Code is a stable identifier, e.g. "generator_cpu_bound".
-	Code string `json:"code"`
+	// Code is a stable identifier, e.g. "generator_cpu_bound"; its meaning
+	// is Code.Meaning().
+	Code WarningCode `json:"code"`
 	// Phase is the phase it applies to; empty for the whole run.
 	Phase string `json:"phase,omitempty"`
 	// Message explains it to a person.
 	Message string `json:"message"`
+}
+
+// Name is the name a run is shown and grouped by everywhere (tables,
+// charts, comparisons, reports): its Label, which package bench sets to
+// the scenario's name, or, in a file without one, the scenario's name.
+func (r *Run) Name() string {
+	if r.Label != "" {
+		return r.Label
+	}
+	return r.Scenario.Name
 }
 
 // Completed returns the number of completed handshakes (full + resumed).

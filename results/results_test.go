@@ -148,6 +148,11 @@ func TestReadBadFiles(t *testing.T) {
 		return b
 	}
 	corrupted := strings.Replace(string(withVersion(1)), `"hdr":"HISTF`, `"hdr":"XXXXX`, 1)
+	// A summary that may be absent is checked when present.
+	badTotal := strings.Replace(string(withVersion(1)), `"total":{"count":0,"hdr":""`, `"total":{"count":1,"hdr":"HISTFAAAxx"`, 1)
+	if badTotal == string(withVersion(1)) {
+		t.Fatal("the sample run has no empty total latency to corrupt")
+	}
 	tests := []struct {
 		name string
 		data []byte
@@ -158,6 +163,7 @@ func TestReadBadFiles(t *testing.T) {
 		{"not a result", []byte(`{"hello": 1}`), "no schema_version"},
 		{"newer schema", withVersion(SchemaVersion + 1), "newer than this tlsbench reads"},
 		{"corrupted histogram", []byte(corrupted), "latency_us.connect"},
+		{"corrupted total latency", []byte(badTotal), "latency_us.total"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

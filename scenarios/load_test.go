@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlsbench/tlsbench/scenarios/kex"
 	"github.com/tlsbench/tlsbench/scenarios"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
 	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 

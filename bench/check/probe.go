@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlsbench/tlsbench/scenarios/kex"
 	"github.com/tlsbench/tlsbench/loadgen"
+	"github.com/tlsbench/tlsbench/scenarios/kex"
 )
 
 // versionList is the protocol versions a check offers, one at a time.

@@ -8,14 +8,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/check"
+	"github.com/tlsbench/tlsbench/results/report"
 )
 
 // checkFlags are the flags of `tlsbench check`.
@@ -123,116 +122,8 @@ func runCheck(cmd *cobra.Command, target string, f checkFlags, stdout, stderr io
 		if werr := enc.Encode(r); werr != nil {
 			return werr
 		}
-	} else {
-		writeCheck(stdout, r)
+	} else if werr := report.WriteCheck(stdout, r); werr != nil {
+		return werr
 	}
 	return err
-}
-
-// writeCheck writes a report as a table.
-func writeCheck(w io.Writer, r *check.Report) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
-	row("target", fmt.Sprintf("%s (server name %s), %d connection(s) made", strings.Join(r.Addresses, ", "), r.ServerName, r.Connections))
-	row("versions", "accepted "+list(r.Versions.Accepted)+"; refused "+probes(r.Versions.Results, false))
-	if c := r.Certificate; c != nil {
-		v := "verified"
-		if !c.Verified {
-			v = "NOT verified"
-		}
-		row("certificate", fmt.Sprintf("%s, chain of %d (%d bytes), %s, issued by %s, until %s, %s",
-			c.Key, c.ChainLength, c.ChainBytes, c.Subject, c.Issuer, c.NotAfter.Format("2006-01-02"), v))
-	}
-	if len(r.CipherSuites.TLS12Results) > 0 {
-		row("TLS 1.2 suites", "accepted "+list(r.CipherSuites.TLS12Accepted))
-		row("", "refused "+probes(r.CipherSuites.TLS12Results, false))
-	}
-	if r.CipherSuites.TLS13Negotiated != "" {
-		row("TLS 1.3 suite", r.CipherSuites.TLS13Negotiated+" (negotiated with Go's offer)")
-	}
-	row("groups (TLS "+r.Groups.Version+")", "accepted "+list(r.Groups.Accepted)+"; refused "+probes(r.Groups.Results, false))
-	res := r.Resumption
-	yes := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "no"
-	}
-	row("resumption", "session ID: "+yes(res.SessionID)+" — "+res.Details[check.MechID])
-	row("", "ticket (TLS 1.2): "+yes(res.TicketTLS12)+" — "+res.Details[check.MechTicket12])
-	row("", "PSK (TLS 1.3): "+yes(res.PSKTLS13)+" — "+res.Details[check.MechPSK13])
-	var hints []string
-	for _, v := range []string{"tls12", "tls13"} {
-		if h, ok := res.TicketLifetimeHintS[v]; ok {
-			hints = append(hints, fmt.Sprintf("%s %d s", v, h))
-		}
-		if re, ok := res.TicketReissued[v]; ok {
-			hints = append(hints, fmt.Sprintf("%s re-issued on resumption: %s", v, yes(re)))
-		}
-	}
-	if len(hints) > 0 {
-		row("tickets", "lifetime hint "+strings.Join(hints, "; "))
-	}
-	if len(r.Cross) > 0 {
-		for _, m := range sortedKeys(r.DomainGroups) {
-			var cells []string
-			for _, x := range r.Cross {
-				if x.Mechanism == m && x.From != x.To {
-					mark := "full"
-					if x.Resumed {
-						mark = "resumed"
-					}
-					cells = append(cells, fmt.Sprintf("%s→%s %s", x.From, x.To, mark))
-				}
-			}
-			row(fmt.Sprintf("across (%s: %d domain(s))", m, len(r.DomainGroups[m])), strings.Join(cells, ", "))
-		}
-	}
-	if r.Domains != nil {
-		var groups []string
-		for _, g := range r.DomainGroups[r.DomainsBy] {
-			groups = append(groups, "{"+strings.Join(g, " ")+"}")
-		}
-		row("domains", fmt.Sprintf("%d (by %s): %s", *r.Domains, r.DomainsBy, strings.Join(groups, " ")))
-	}
-	for _, n := range r.Notes {
-		row("note", n)
-	}
-	tw.Flush()
-}
-
-// list writes names, or "none".
-func list(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	return strings.Join(names, ", ")
-}
-
-// probes writes the probes accepted (or refused) with the refusal's alert.
-func probes(ps []check.Probe, accepted bool) string {
-	var out []string
-	for _, p := range ps {
-		if p.Accepted != accepted {
-			continue
-		}
-		s := p.Name
-		switch {
-		case p.Alert != "":
-			s += " (alert: " + p.Alert + ")"
-		case p.Error != "":
-			s += " (" + p.Error + ")"
-		}
-		out = append(out, s)
-	}
-	return list(out)
-}
-
-func sortedKeys(m map[string][][]string) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

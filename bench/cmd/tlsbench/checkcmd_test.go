@@ -35,7 +35,8 @@ func TestCheckBadInput(t *testing.T) {
 }
 
 // TestCheckJSON runs `tlsbench check --json` against an nginx node on
-// loopback: the keys that scripts rely on are there.
+// loopback: the keys that scripts rely on are there; then without --json:
+// the table says the same.
 func TestCheckJSON(t *testing.T) {
 	if err := realserver.Available(realserver.Nginx); err != nil {
 		t.Skipf("%v; .ci/run installs it", err)
@@ -74,5 +75,16 @@ func TestCheckJSON(t *testing.T) {
 	}
 	if r.Domains == nil || *r.Domains != 1 {
 		t.Errorf("domains = %v, want 1", r.Domains)
+	}
+
+	// The same check as a table.
+	code, stdout, stderr = runCLI(t, "check", f.Addresses[0], "--ca", set.CAFile, "--server-name", bench.ServerName)
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, want := range []string{"versions   ", "accepted 1.2, 1.3; refused 1.0", "certificate", "session ID: yes", "PSK (TLS 1.3): yes"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the table lacks %q:\n%s", want, stdout)
+		}
 	}
 }

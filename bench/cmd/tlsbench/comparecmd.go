@@ -1,18 +1,15 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/results/report"
 )
 
 type compareFlags struct {
@@ -58,17 +55,9 @@ matched by scenario name and each scenario in both sets is compared.`,
 	return c
 }
 
-// pair is one comparison: the runs of side A and side B.
-type pair struct {
-	a, b []*results.Run
-	rows []results.Comparison
-}
-
 func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 	var errs []error
-	switch f.format {
-	case "text", "markdown", "csv":
-	default:
+	if !slices.Contains(report.CompareFormats(), f.format) {
 		errs = append(errs, fmt.Errorf("--format: want text, markdown or csv, got %q", f.format))
 	}
 	if f.threshold <= 0 || f.minEffect <= 0 {
@@ -103,215 +92,9 @@ func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 		return &badInputError{err: err}
 	}
 	rule := results.Rule{Alpha: f.alpha, MinEffect: f.minEffect / 100, Threshold: f.threshold / 100}
-	pairs, onlyA, onlyB, err := match(runsA, runsB)
+	cmp, err := results.CompareSets(runsA, runsB, rule)
 	if err != nil {
-		return err
+		return &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
 	}
-	for _, p := range pairs {
-		p.rows, err = results.Compare(p.a, p.b, rule)
-		if err != nil {
-			return &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
-		}
-	}
-	switch f.format {
-	case "csv":
-		return writeCompareCSV(stdout, pairs)
-	case "markdown":
-		writeCompareMarkdown(stdout, pairs, rule, onlyA, onlyB)
-	default:
-		writeCompareText(stdout, pairs, rule, onlyA, onlyB)
-	}
-	return nil
-}
-
-// match pairs the runs of two sets: directly when each set holds one
-// scenario, else by scenario name. It returns the scenarios found in only
-// one set, and an error when no scenario is in both.
-func match(a, b []*results.Run) (pairs []*pair, onlyA, onlyB []string, err error) {
-	ga, gb := groupByScenario(a), groupByScenario(b)
-	if len(ga) == 1 && len(gb) == 1 {
-		return []*pair{{a: ga[0].runs, b: gb[0].runs}}, nil, nil, nil
-	}
-	for _, x := range ga {
-		i := slices.IndexFunc(gb, func(y *group) bool { return y.label == x.label })
-		if i < 0 {
-			onlyA = append(onlyA, x.label)
-			continue
-		}
-		pairs = append(pairs, &pair{a: x.runs, b: gb[i].runs})
-	}
-	for _, y := range gb {
-		if !slices.ContainsFunc(ga, func(x *group) bool { return x.label == y.label }) {
-			onlyB = append(onlyB, y.label)
-		}
-	}
-	if len(pairs) == 0 {
-		return nil, nil, nil, &badInputError{err: fmt.Errorf("tlsbench: compare: no scenario is in both sets (A: %s; B: %s)",
-			strings.Join(onlyA, ", "), strings.Join(onlyB, ", "))}
-	}
-	return pairs, onlyA, onlyB, nil
-}
-
-// groupByScenario groups runs by scenario name, in order of appearance.
-func groupByScenario(runs []*results.Run) []*group {
-	var out []*group
-	for _, r := range runs {
-		name := r.Scenario.Name
-		i := slices.IndexFunc(out, func(g *group) bool { return g.label == name })
-		if i < 0 {
-			out = append(out, &group{label: name})
-			i = len(out) - 1
-		}
-		out[i].runs = append(out[i].runs, r)
-	}
-	return out
-}
-
-// side names one side of a comparison: "tls13-full (3 runs)".
-func side(runs []*results.Run) string {
-	var names []string
-	for _, r := range runs {
-		if n := runName(r); !slices.Contains(names, n) {
-			names = append(names, n)
-		}
-	}
-	s := strings.Join(names, ", ")
-	if len(runs) == 1 {
-		return s + " (1 run)"
-	}
-	return fmt.Sprintf("%s (%d runs)", s, len(runs))
-}
-
-// verdict is benchstat's last column: "~" for noise, else the change and
-// whether it is better or worse, with the p-value under the U test.
-func verdict(c results.Comparison) string {
-	if c.A.N == 0 || c.B.N == 0 {
-		return "n/a"
-	}
-	p := ""
-	if c.Test == results.UTest {
-		p = fmt.Sprintf(" (p=%.3f)", c.P)
-	}
-	if !c.Beyond {
-		return "~" + p
-	}
-	word := "worse"
-	if c.Better() {
-		word = "better"
-	}
-	return change(c) + " " + word + p
-}
-
-// change is the difference of B from A: a percentage, or percentage
-// points for a metric that is itself a percentage.
-func change(c results.Comparison) string {
-	if c.Metric.Unit == "%" {
-		return fmt.Sprintf("%+.1f pts", c.B.Median-c.A.Median)
-	}
-	if math.IsInf(c.Ratio, 1) {
-		return "+∞%"
-	}
-	d := 100 * (c.Ratio - 1)
-	if d < 0 {
-		return fmt.Sprintf("−%.0f%%", -d)
-	}
-	return fmt.Sprintf("+%.0f%%", d)
-}
-
-func ratioCell(c results.Comparison) string {
-	switch {
-	case math.IsNaN(c.Ratio):
-		return "n/a"
-	case math.IsInf(c.Ratio, 1):
-		return "∞"
-	}
-	return fmt.Sprintf("%.2f", c.Ratio)
-}
-
-// runCounts returns how many runs each side has (the rule depends on it).
-func runCounts(p *pair) (int, int) { return len(p.a), len(p.b) }
-
-func writeCompareText(w io.Writer, pairs []*pair, rule results.Rule, onlyA, onlyB []string) {
-	for i, p := range pairs {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "A: %s\nB: %s\n", side(p.a), side(p.b))
-		fmt.Fprintf(w, "rule: %s\n\n", rule.Describe(runCounts(p)))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "metric\tunit\tA\tB\tB/A\tverdict\t")
-		for _, c := range p.rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Metric.Name, c.Metric.Unit, medianSpread(c.A), medianSpread(c.B), ratioCell(c), verdict(c))
-		}
-		tw.Flush()
-		fmt.Fprintf(w, "warnings: A: %s; B: %s\n", warningList(p.a), warningList(p.b))
-	}
-	writeUnmatched(w, onlyA, onlyB)
-	fmt.Fprintln(w, "values are medians over runs ± the largest deviation from them; ~ marks a difference within noise under the rule")
-}
-
-func writeUnmatched(w io.Writer, onlyA, onlyB []string) {
-	if len(onlyA) > 0 {
-		fmt.Fprintf(w, "only in A, not compared: %s\n", strings.Join(onlyA, ", "))
-	}
-	if len(onlyB) > 0 {
-		fmt.Fprintf(w, "only in B, not compared: %s\n", strings.Join(onlyB, ", "))
-	}
-}
-
-func writeCompareMarkdown(w io.Writer, pairs []*pair, rule results.Rule, onlyA, onlyB []string) {
-	for i, p := range pairs {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "### %s vs %s\n\n", mdEscape(groupNames(p.a)), mdEscape(groupNames(p.b)))
-		fmt.Fprintf(w, "A: %s  \nB: %s  \nRule: %s\n\n", mdEscape(side(p.a)), mdEscape(side(p.b)), mdEscape(rule.Describe(runCounts(p))))
-		writeCompareMarkdownTable(w, p.rows)
-		fmt.Fprintf(w, "\nWarnings: A: %s; B: %s\n", mdEscape(warningList(p.a)), mdEscape(warningList(p.b)))
-	}
-	if len(onlyA)+len(onlyB) > 0 {
-		fmt.Fprintln(w)
-		writeUnmatched(w, onlyA, onlyB)
-	}
-}
-
-func writeCompareMarkdownTable(w io.Writer, rows []results.Comparison) {
-	fmt.Fprintln(w, "| metric | unit | A | B | B/A | verdict |")
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|---|")
-	for _, c := range rows {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", c.Metric.Name, c.Metric.Unit, medianSpread(c.A), medianSpread(c.B), ratioCell(c), verdict(c))
-	}
-}
-
-func groupNames(runs []*results.Run) string {
-	var names []string
-	for _, g := range groupByLabel(runs) {
-		names = append(names, g.label)
-	}
-	return strings.Join(names, ", ")
-}
-
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-func writeCompareCSV(w io.Writer, pairs []*pair) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"a", "b", "metric", "unit", "a_median", "a_min", "a_max", "a_n", "b_median", "b_min", "b_max", "b_n", "ratio", "test", "p", "beyond_noise", "b_better"})
-	g := func(v float64) string {
-		if math.IsNaN(v) {
-			return ""
-		}
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	for _, p := range pairs {
-		for _, c := range p.rows {
-			cw.Write([]string{
-				groupNames(p.a), groupNames(p.b), c.Metric.ID, c.Metric.Unit,
-				g(c.A.Median), g(c.A.Min), g(c.A.Max), strconv.Itoa(c.A.N),
-				g(c.B.Median), g(c.B.Min), g(c.B.Max), strconv.Itoa(c.B.N),
-				g(c.Ratio), c.Test.String(), g(c.P), strconv.FormatBool(c.Beyond), strconv.FormatBool(c.Better()),
-			})
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return report.WriteComparisons(stdout, cmp, f.format)
 }

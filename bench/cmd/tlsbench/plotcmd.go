@@ -28,7 +28,8 @@ the resumption rate and the node × node resumption matrix. Every latency
 histogram is exported beside them as HdrHistogram percentile-distribution
 text (hgrm/*.hgrm, values in milliseconds).
 
-Runs that share a label are repeats: a bar shows their median and min..max.
+Runs that share a name and setup are repeats: a bar shows their median and
+min..max.
 Arguments may be globs ('results/runs/*.json').`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,17 +60,8 @@ func readRuns(args []string) ([]*results.Run, []string, error) {
 	if len(paths) == 0 {
 		return nil, nil, &badInputError{err: errors.New("tlsbench: no result files given")}
 	}
-	var runs []*results.Run
-	var errs []error
-	for _, p := range paths {
-		r, err := results.Read(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		runs = append(runs, r)
-	}
-	if err := errors.Join(errs...); err != nil {
+	runs, err := results.ReadFiles(paths)
+	if err != nil {
 		return nil, nil, &badInputError{err: err}
 	}
 	return runs, paths, nil
@@ -109,7 +101,7 @@ func expand(args []string) ([]string, error) {
 type drawn struct {
 	dir    string
 	charts []plots.Chart
-	paths  map[string][]string // chart name -> its files
+	files  []string // the charts' files
 	hgrm   []string
 }
 
@@ -120,100 +112,21 @@ func drawCharts(runs []*results.Run, dir string) (*drawn, error) {
 	if err != nil {
 		return nil, &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
 	}
-	d := &drawn{dir: dir, charts: charts, paths: map[string][]string{}}
-	for _, c := range charts {
-		p, err := plots.Save(dir, c)
-		if err != nil {
-			return nil, err
-		}
-		d.paths[c.Name] = p
-	}
-	d.hgrm, err = writeHGRMs(runs, filepath.Join(dir, "hgrm"))
-	if err != nil {
+	d := &drawn{dir: dir, charts: charts}
+	if d.files, err = plots.SaveAll(dir, charts); err != nil {
 		return nil, err
 	}
-	return d, nil
+	d.hgrm, err = results.ExportHGRM(filepath.Join(dir, "hgrm"), runs)
+	return d, err
 }
 
 // list prints the paths of the charts, and where the histograms went.
 func (d *drawn) list(w io.Writer) {
 	fmt.Fprintf(w, "charts in %s:\n", d.dir)
-	for _, c := range d.charts {
-		for _, p := range d.paths[c.Name] {
-			fmt.Fprintf(w, "  %s\n", p)
-		}
+	for _, p := range d.files {
+		fmt.Fprintf(w, "  %s\n", p)
 	}
 	if len(d.hgrm) > 0 {
 		fmt.Fprintf(w, "latency histograms (.hgrm, ms): %d files in %s\n", len(d.hgrm), filepath.Join(d.dir, "hgrm"))
 	}
-}
-
-// writeHGRMs writes every non-empty latency histogram of the runs' measured
-// phases as .hgrm: <label>[-rN]-<phase>-<latency>.hgrm, where latency is
-// handshake, handshake-full, handshake-resumed or connect.
-func writeHGRMs(runs []*results.Run, dir string) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var paths []string
-	for i, r := range runs {
-		name := r.Label
-		if name == "" {
-			name = r.Scenario.Name
-		}
-		if name == "" {
-			name = fmt.Sprintf("run%d", i+1)
-		}
-		if r.Repeats > 1 {
-			name += fmt.Sprintf("-r%d", r.Repeat)
-		}
-		for _, p := range r.Phases {
-			if !p.Measured {
-				continue
-			}
-			for _, h := range []struct {
-				what string
-				sum  results.Summary
-			}{
-				{"handshake", p.LatencyUS.Handshake},
-				{"handshake-full", p.Kinds.Full.LatencyUS.Handshake},
-				{"handshake-resumed", p.Kinds.Resumed.LatencyUS.Handshake},
-				{"connect", p.LatencyUS.Connect},
-			} {
-				if h.sum.Count == 0 {
-					continue
-				}
-				path := filepath.Join(dir, safeName(name+"-"+p.Name+"-"+h.what)+".hgrm")
-				if err := writeFile(path, func(w io.Writer) error { return results.WriteHGRM(w, h.sum) }); err != nil {
-					return paths, err
-				}
-				paths = append(paths, path)
-			}
-		}
-	}
-	return paths, nil
-}
-
-// writeFile writes a file through fill and keeps the Close error.
-func writeFile(path string, fill func(io.Writer) error) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return fill(f)
-}
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '-'
-	}, s)
 }

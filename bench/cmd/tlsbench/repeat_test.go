@@ -9,28 +9,6 @@ import (
 	"github.com/tlsbench/tlsbench/results"
 )
 
-func TestMedianSpread(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   []float64
-		want string
-	}{
-		{nil, "-"},
-		{[]float64{1818.4}, "1818"},
-		{[]float64{90, 100, 110}, "100 ±10%"},
-		{[]float64{0, 0, 2}, "0 (0..2.00)"},
-		{[]float64{12.345}, "12.3"},
-	}
-	for _, tt := range tests {
-		if got := medianSpread(results.NewStats(tt.in)); got != tt.want {
-			t.Errorf("medianSpread(%v) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-// TestRunRepeatPlots runs a short scenario twice with --repeat and
-// --plots: two result files marked repeat 1 and 2 of 2, the median table,
-// and the charts listed and drawn.
 func TestRunRepeatPlots(t *testing.T) {
 	out, charts := t.TempDir(), filepath.Join(t.TempDir(), "charts")
 	code, stdout, stderr := runCLI(t, "run", "--repeat", "2", "--plots", charts, "-o", out,
@@ -42,19 +20,22 @@ func TestRunRepeatPlots(t *testing.T) {
 	if len(files) != 2 {
 		t.Fatalf("%d result files, want 2", len(files))
 	}
+	runs, err := results.ReadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set := results.NewSet(runs); len(set.Groups) != 1 || len(set.Groups[0].Runs) != 2 {
+		t.Errorf("the two runs are not one group of repeats: %+v", set.Groups)
+	}
 	seen := map[int]bool{}
-	for _, f := range files {
-		r, err := results.Read(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, r := range runs {
 		if r.Repeats != 2 {
-			t.Errorf("%s: repeats = %d, want 2", f, r.Repeats)
+			t.Errorf("%s: repeats = %d, want 2", r.Name(), r.Repeats)
 		}
 		seen[r.Repeat] = true
 	}
 	if !seen[1] || !seen[2] {
-		t.Errorf("repeat indexes %v, want 1 and 2", seen)
+		t.Errorf("repeat numbers %v, want 1 and 2", seen)
 	}
 	for _, want := range []string{"== repeat 2/2, [1/1] good-short", "median of 2 repeats", "charts in " + charts, filepath.Join(charts, "rate.png")} {
 		if !strings.Contains(stdout, want) {

@@ -2,19 +2,14 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"html"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tlsbench/tlsbench/plots"
-	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/results/report"
 )
 
 func reportCommand(stdout io.Writer) *cobra.Command {
@@ -34,7 +29,7 @@ With --html, also write <report>.html: one self-contained page with the
 charts inline as SVG.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return report(args, out, withHTML, stdout)
+			return writeReport(args, out, withHTML, stdout)
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "report.md", "the Markdown file to write; charts go to <name>-charts/ beside it")
@@ -42,7 +37,7 @@ charts inline as SVG.`,
 	return c
 }
 
-func report(args []string, out string, withHTML bool, stdout io.Writer) error {
+func writeReport(args []string, out string, withHTML bool, stdout io.Writer) error {
 	if !strings.HasSuffix(out, ".md") {
 		return &badInputError{err: fmt.Errorf("tlsbench: report: -o %s: want a .md file name", out)}
 	}
@@ -56,9 +51,13 @@ func report(args []string, out string, withHTML bool, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	doc := buildReport(runs, paths, d.charts, chartDir, base+".md")
+	src := report.Sources{Results: paths, Page: base + ".md", ChartDir: chartDir}
+	for _, c := range d.charts {
+		src.Charts = append(src.Charts, report.Chart{Name: c.Name, Title: c.Title})
+	}
+	doc := report.Review(runs, src)
 	var md bytes.Buffer
-	doc.markdown(&md)
+	doc.WriteMarkdown(&md)
 	if err := os.WriteFile(out, md.Bytes(), 0o644); err != nil {
 		return err
 	}
@@ -66,7 +65,7 @@ func report(args []string, out string, withHTML bool, stdout io.Writer) error {
 	if withHTML {
 		hpath := strings.TrimSuffix(out, ".md") + ".html"
 		var h bytes.Buffer
-		if err := doc.html(&h, filepath.Dir(out)); err != nil {
+		if err := doc.WriteHTML(&h, filepath.Dir(out)); err != nil {
 			return err
 		}
 		if err := os.WriteFile(hpath, h.Bytes(), 0o644); err != nil {
@@ -75,400 +74,5 @@ func report(args []string, out string, withHTML bool, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "report: %s (self-contained)\n", hpath)
 	}
 	d.list(stdout)
-	return nil
-}
-
-// block is one part of a report; exactly one field is set.
-type block struct {
-	heading string
-	level   int
-	para    string
-	table   *table
-	image   *figure
-	code    string
-	list    []string
-}
-
-type table struct {
-	head  []string
-	right []bool // right-aligned columns
-	rows  [][]string
-}
-
-type figure struct {
-	alt, png, svg string // paths relative to the report
-}
-
-type reportDoc struct{ blocks []block }
-
-func (d *reportDoc) h(level int, s string) {
-	d.blocks = append(d.blocks, block{heading: s, level: level})
-}
-func (d *reportDoc) p(format string, a ...any) {
-	d.blocks = append(d.blocks, block{para: fmt.Sprintf(format, a...)})
-}
-func (d *reportDoc) t(t *table)          { d.blocks = append(d.blocks, block{table: t}) }
-func (d *reportDoc) code(s string)       { d.blocks = append(d.blocks, block{code: s}) }
-func (d *reportDoc) list(items []string) { d.blocks = append(d.blocks, block{list: items}) }
-
-// buildReport lays out the report of runs. Everything in it comes from the
-// result files and the arguments, so the same files give the same page.
-func buildReport(runs []*results.Run, paths []string, charts []plots.Chart, chartDir, mdName string) *reportDoc {
-	d := &reportDoc{}
-	groups := groupByLabel(runs)
-	d.h(1, fmt.Sprintf("TLS handshake benchmark: %d scenarios, %d runs", len(groups), len(runs)))
-	first, last := runs[0].StartedAt, runs[0].EndedAt
-	for _, r := range runs {
-		if r.StartedAt.Before(first) {
-			first = r.StartedAt
-		}
-		if r.EndedAt.After(last) {
-			last = r.EndedAt
-		}
-	}
-	d.p("Runs from %s to %s. Only measured phases are in the numbers (warm-ups are excluded; they are in the result files and the over-time chart). "+
-		"Latencies are read from HDR histograms (µs, 3 significant digits).",
-		first.UTC().Format("2006-01-02 15:04:05 UTC"), last.UTC().Format(time.TimeOnly+" UTC"))
-
-	// Setup.
-	d.h(2, "Setup")
-	st := &table{head: []string{"scenario", "runs", "TLS", "key", "groups", "resumption", "topology", "server session state", "clients", "measured"}}
-	for _, g := range groups {
-		r := g.runs[0]
-		s := r.Setup()
-		var window float64
-		for _, p := range r.Phases {
-			if p.Measured {
-				window += p.WindowS
-			}
-		}
-		groupsCell := strings.Join(s.Groups, ", ")
-		if groupsCell == "" {
-			groupsCell = "Go's defaults"
-		}
-		st.rows = append(st.rows, []string{
-			g.label, fmt.Sprint(len(g.runs)), orDash(s.Version), orDash(s.Key), groupsCell, orDash(s.Resumption),
-			s.Topology(), orDash(r.Target.SessionStore),
-			fmt.Sprintf("%d × %d in flight", s.Clients, s.Concurrency), fmt.Sprintf("%.1f s", window),
-		})
-	}
-	d.t(st)
-	var servers, machines, tools, clients, caches []string
-	for _, r := range runs {
-		addOnce(&servers, fmt.Sprintf("%s (%s)", r.Target.Server, r.Target.Kind))
-		m := r.Machine
-		addOnce(&machines, fmt.Sprintf("%d CPUs (%s), %s/%s, kernel %s, GOMAXPROCS %d", m.CPUs, orDash(m.CPUModel), m.OS, m.Arch, orDash(m.Kernel), m.GOMAXPROCS))
-		addOnce(&tools, fmt.Sprintf("tlsbench %s built with %s", orDash(r.Tool.Version), r.Tool.Go))
-		addOnce(&clients, fmt.Sprintf("after the handshake: %s (%s)", r.Client.AfterHandshake, r.Client.Close))
-		addOnce(&caches, r.Client.SessionCache)
-	}
-	d.list([]string{
-		"Server: " + strings.Join(servers, "; "),
-		"Machine: " + strings.Join(machines, "; ") + ". Generator and server share it.",
-		"Client: " + strings.Join(clients, "; "),
-		"Client session cache, by resumption mode: " + strings.Join(caches, " / "),
-		"Tool: " + strings.Join(tools, "; "),
-	})
-
-	// Results.
-	d.h(2, "Results")
-	metrics := results.Metrics()
-	rt := &table{head: []string{"scenario", "runs"}, right: []bool{false, true}}
-	for _, m := range metrics {
-		rt.head = append(rt.head, m.Name+" ("+m.Unit+")")
-		rt.right = append(rt.right, true)
-	}
-	rt.head = append(rt.head, "warnings")
-	for _, g := range groups {
-		rt.rows = append(rt.rows, groupRow(g.label, g.runs, metrics))
-	}
-	d.t(rt)
-	d.p("Median over repeats ± the largest deviation of a repeat from it. Rate: completed handshakes / measured window. " +
-		"CPU: user+system over the measured window per completed handshake (client: tlsbench; server: the server processes). " +
-		"Bytes: TLS records each way from dial to close, TCP/IP headers excluded.")
-
-	// Comparisons within each setup.
-	if cmp := setupComparisons(runs); len(cmp) > 0 {
-		d.h(2, "Within each setup")
-		rule := results.Rule{}
-		d.p("Each run compared with the first of its setup (the one without resumption, when there is one), as `tlsbench compare` does. " +
-			"B/A below 1 is less (faster for latency, cheaper for CPU and bytes); ~ marks a difference within noise.")
-		for _, p := range cmp {
-			rows, err := results.Compare(p.a, p.b, rule)
-			if err != nil {
-				continue
-			}
-			d.h(3, fmt.Sprintf("%s vs %s", groupNames(p.b), groupNames(p.a)))
-			ct := &table{head: []string{"metric", "unit", "A: " + groupNames(p.a), "B: " + groupNames(p.b), "B/A", "verdict"}, right: []bool{false, false, true, true, true, false}}
-			for _, c := range rows {
-				ct.rows = append(ct.rows, []string{c.Metric.Name, c.Metric.Unit, medianSpread(c.A), medianSpread(c.B), ratioCell(c), verdict(c)})
-			}
-			d.t(ct)
-			d.p("Rule: %s.", rule.Describe(len(p.a), len(p.b)))
-		}
-	}
-
-	// Charts.
-	d.h(2, "Charts")
-	for _, c := range charts {
-		d.blocks = append(d.blocks, block{image: &figure{
-			alt: c.Title,
-			png: chartDir + "/" + c.Name + ".png",
-			svg: chartDir + "/" + c.Name + ".svg",
-		}})
-	}
-	d.p("Each latency histogram is also in `%s/hgrm/` as HdrHistogram percentile-distribution text (values in ms).", chartDir)
-
-	// Warnings.
-	d.h(2, "Warnings")
-	var ws []string
-	for _, r := range runs {
-		name := runName(r)
-		if r.Repeats > 1 {
-			name += fmt.Sprintf(" (repeat %d/%d)", r.Repeat, r.Repeats)
-		}
-		if r.Partial {
-			ws = append(ws, fmt.Sprintf("%s: partial: %s", name, r.PartialReason))
-		}
-		for _, w := range r.Warnings {
-			where := ""
-			if w.Phase != "" {
-				where = ", " + w.Phase
-			}
-			ws = append(ws, fmt.Sprintf("%s%s: `%s`: %s", name, where, w.Code, w.Message))
-		}
-	}
-	if len(ws) == 0 {
-		d.p("None.")
-	} else {
-		d.list(ws)
-	}
-
-	// Reproduce.
-	d.h(2, "Reproduce")
-	var cmds, versions []string
-	dirty := false
-	for _, r := range runs {
-		if len(r.Tool.Command) > 0 {
-			args := slices.Clone(r.Tool.Command)
-			if args[0] == "tlsbench" {
-				args[0] = "bin/tlsbench"
-			}
-			addOnce(&cmds, shellJoin(args))
-		}
-		if r.Tool.Version != "" {
-			addOnce(&versions, r.Tool.Version)
-			dirty = dirty || strings.HasSuffix(r.Tool.Version, "-dirty")
-		}
-	}
-	var sb strings.Builder
-	for _, v := range versions {
-		fmt.Fprintf(&sb, "git checkout %s\n", strings.TrimSuffix(v, "-dirty"))
-	}
-	sb.WriteString("make build certs\n")
-	for _, c := range cmds {
-		sb.WriteString(c + "\n")
-	}
-	fmt.Fprintf(&sb, "bin/tlsbench report %s -o %s\n", shellJoin(paths), mdName)
-	d.p("From the repository's top directory: the tool version, the `tlsbench run` command%s that wrote the result files, and the command that drew this page from them.", plural(len(cmds)))
-	d.code(sb.String())
-	if dirty {
-		d.p("The tool was built from a tree with uncommitted changes (`-dirty`): the checkout above is the nearest commit, not the exact code.")
-	}
-	return d
-}
-
-// setupComparisons pairs, within each setup (runs whose scenarios differ
-// only in resumption and phases), the baseline with every other scenario.
-func setupComparisons(runs []*results.Run) []*pair {
-	type setupGroup struct {
-		key    string
-		labels []*group
-	}
-	var sgs []*setupGroup
-	for _, g := range groupByLabel(runs) {
-		key := g.runs[0].Setup().ConfigKey
-		i := slices.IndexFunc(sgs, func(s *setupGroup) bool { return s.key == key })
-		if i < 0 {
-			sgs = append(sgs, &setupGroup{key: key})
-			i = len(sgs) - 1
-		}
-		sgs[i].labels = append(sgs[i].labels, g)
-	}
-	var out []*pair
-	for _, sg := range sgs {
-		if len(sg.labels) < 2 {
-			continue
-		}
-		base := slices.IndexFunc(sg.labels, func(g *group) bool { return g.runs[0].Setup().Resumption == "none" })
-		if base < 0 {
-			base = 0
-		}
-		for i, g := range sg.labels {
-			if i != base {
-				out = append(out, &pair{a: sg.labels[base].runs, b: g.runs})
-			}
-		}
-	}
-	return out
-}
-
-func addOnce(list *[]string, s string) {
-	if !slices.Contains(*list, s) {
-		*list = append(*list, s)
-	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// shellJoin quotes args for a POSIX shell where needed.
-func shellJoin(args []string) string {
-	var out []string
-	for _, a := range args {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
-		}) < 0 {
-			out = append(out, a)
-			continue
-		}
-		out = append(out, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
-	}
-	return strings.Join(out, " ")
-}
-
-func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-func (d *reportDoc) markdown(w io.Writer) {
-	for i, b := range d.blocks {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		switch {
-		case b.heading != "":
-			fmt.Fprintf(w, "%s %s\n", strings.Repeat("#", b.level), b.heading)
-		case b.table != nil:
-			t := b.table
-			cells := make([]string, len(t.head))
-			for i, h := range t.head {
-				cells[i] = mdCell(h)
-			}
-			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
-			for i := range t.head {
-				cells[i] = "---"
-				if i < len(t.right) && t.right[i] {
-					cells[i] = "--:"
-				}
-			}
-			fmt.Fprintf(w, "|%s|\n", strings.Join(cells, "|"))
-			for _, r := range t.rows {
-				row := make([]string, len(r))
-				for i, c := range r {
-					row[i] = mdCell(c)
-				}
-				fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
-			}
-		case b.image != nil:
-			fmt.Fprintf(w, "![%s](%s)  \n[SVG](%s)\n", b.image.alt, b.image.png, b.image.svg)
-		case b.code != "":
-			fmt.Fprintf(w, "```sh\n%s```\n", b.code)
-		case b.list != nil:
-			for _, it := range b.list {
-				fmt.Fprintf(w, "- %s\n", it)
-			}
-		default:
-			fmt.Fprintln(w, b.para)
-		}
-	}
-}
-
-// html writes the report as one HTML page, with each chart's SVG (read
-// from dir, the report's directory) inline.
-func (d *reportDoc) html(w io.Writer, dir string) error {
-	esc := html.EscapeString
-	// inline renders `code` spans of Markdown paragraphs.
-	inline := func(s string) string {
-		parts := strings.Split(esc(s), "`")
-		for i := 1; i < len(parts); i += 2 {
-			parts[i] = "<code>" + parts[i] + "</code>"
-		}
-		return strings.Join(parts, "")
-	}
-	fmt.Fprint(w, `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>`)
-	if len(d.blocks) > 0 {
-		fmt.Fprint(w, esc(d.blocks[0].heading))
-	}
-	fmt.Fprint(w, `</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
-th,td{border:1px solid #ccc;padding:0.25em 0.5em}
-th{background:#f4f4f4}
-td.r{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1.5em 0}
-figure svg{max-width:100%;height:auto;border:1px solid #eee}
-pre{background:#f6f6f6;padding:0.8em;overflow-x:auto}
-</style></head><body>
-`)
-	for _, b := range d.blocks {
-		switch {
-		case b.heading != "":
-			fmt.Fprintf(w, "<h%d>%s</h%d>\n", b.level, esc(b.heading), b.level)
-		case b.table != nil:
-			t := b.table
-			fmt.Fprint(w, "<table><tr>")
-			for _, h := range t.head {
-				fmt.Fprintf(w, "<th>%s</th>", esc(h))
-			}
-			fmt.Fprint(w, "</tr>\n")
-			for _, r := range t.rows {
-				fmt.Fprint(w, "<tr>")
-				for i, c := range r {
-					class := ""
-					if i < len(t.right) && t.right[i] {
-						class = ` class="r"`
-					}
-					fmt.Fprintf(w, "<td%s>%s</td>", class, esc(c))
-				}
-				fmt.Fprint(w, "</tr>\n")
-			}
-			fmt.Fprint(w, "</table>\n")
-		case b.image != nil:
-			svg, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(b.image.svg)))
-			if err != nil {
-				return err
-			}
-			if i := bytes.Index(svg, []byte("<svg")); i >= 0 {
-				svg = svg[i:]
-			} else {
-				return errors.New("report: " + b.image.svg + " is not an SVG")
-			}
-			fmt.Fprintf(w, "<figure>\n%s<figcaption>%s</figcaption></figure>\n", svg, esc(b.image.alt))
-		case b.code != "":
-			fmt.Fprintf(w, "<pre><code>%s</code></pre>\n", esc(b.code))
-		case b.list != nil:
-			fmt.Fprint(w, "<ul>\n")
-			for _, it := range b.list {
-				fmt.Fprintf(w, "<li>%s</li>\n", inline(it))
-			}
-			fmt.Fprint(w, "</ul>\n")
-		default:
-			fmt.Fprintf(w, "<p>%s</p>\n", inline(b.para))
-		}
-	}
-	fmt.Fprint(w, "</body></html>\n")
 	return nil
 }

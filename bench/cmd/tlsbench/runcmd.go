@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/results/report"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
 
@@ -146,7 +147,7 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		if err := results.Write(path, run); err != nil {
 			return errors.Join(runErr, err)
 		}
-		writeRunSummary(stdout, run)
+		report.WriteRun(stdout, run)
 		fmt.Fprintf(stdout, "result: %s\n\n", path)
 		runs = append(runs, run)
 		if runErr != nil {
@@ -156,13 +157,8 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 			return runErr
 		}
 	}
-	switch {
-	case f.repeat > 1:
-		fmt.Fprintf(stdout, "== all scenarios, measured phases, median of %d repeats ± spread\n", f.repeat)
-		writeRepeatTable(stdout, runs)
-	case len(runs) > 1:
-		fmt.Fprintln(stdout, "== all runs, measured phases")
-		writeComparison(stdout, runs)
+	if err := report.WriteSummary(stdout, runs, f.repeat); err != nil {
+		return err
 	}
 	if f.plotDir != "" {
 		d, err := drawCharts(runs, f.plotDir)
