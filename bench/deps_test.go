@@ -19,12 +19,13 @@ const module = "github.com/tlsbench/tlsbench"
 // those may import. "stdlib" is Go's standard library; other names are
 // packages of this module or the external libraries in externals.
 var deps = map[string][]string{
+	"clock":              {"stdlib"},
 	"results":            {"stdlib", "hdrhistogram"},
 	"scenarios":          {"stdlib", "yaml"},
-	"bench/testbed":      {"stdlib"},
+	"bench/testbed":      {"stdlib", "clock"},
 	"bench/realserver":   {"stdlib"},
 	"bench/check":        {"loadgen"},
-	"loadgen":            {"results", "utls"},
+	"loadgen":            {"results", "utls", "clock"},
 	"plots":              {"results", "gonum"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
