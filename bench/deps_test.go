@@ -19,14 +19,15 @@ const module = "github.com/tlsbench/tlsbench"
 // those may import. "stdlib" is Go's standard library; other names are
 // packages of this module or the external libraries in externals.
 var deps = map[string][]string{
+	"loadgen/clock":      {"stdlib"},
 	"scenarios/kex":      {"stdlib"},
 	"scenarios/tlsfleet": {"stdlib"},
 	"results":            {"stdlib", "hdrhistogram"},
 	"scenarios":          {"stdlib", "yaml", "scenarios/kex", "scenarios/tlsfleet"},
-	"bench/testbed":      {"stdlib", "scenarios/tlsfleet"},
+	"bench/testbed":      {"stdlib", "scenarios/tlsfleet", "loadgen/clock"},
 	"bench/realserver":   {"stdlib", "scenarios/tlsfleet"},
 	"bench/check":        {"loadgen"},
-	"loadgen":            {"results", "utls", "scenarios/kex", "scenarios/tlsfleet"},
+	"loadgen":            {"results", "utls", "scenarios/kex", "scenarios/tlsfleet", "loadgen/clock"},
 	"plots":              {"results", "gonum"},
 	"results/report":     {"results", "bench/check"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},

@@ -110,12 +110,12 @@ func (w *worker) loop(run *phaseRun, quota int64) {
 		if w.turn == len(w.clients) {
 			w.turn = 0
 		}
-		if cfg.ThinkTime > 0 && !w.waitUntil(run, c.readyAt) {
+		if cfg.ThinkTime > 0 && !w.g.clock.SleepUntil(c.readyAt, run.stopped) {
 			break
 		}
 		var o outcome
 		w.connect(run, c, &o)
-		o.end = time.Now()
+		o.end = w.g.clock.Now()
 		w.stats.record(&o)
 		w.iv.note(run.timeline, o.end, &o)
 		if cfg.ThinkTime > 0 {
@@ -150,23 +150,6 @@ func (w *worker) openLoop(run *phaseRun) {
 		w.iv.note(run.timeline, o.end, &o)
 	}
 	w.iv.flush(run.timeline)
-}
-
-// waitUntil waits for t unless the phase stops first; it reports whether
-// the worker may go on.
-func (w *worker) waitUntil(run *phaseRun, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-run.stopped:
-		return false
-	}
 }
 
 // outcome is what one connection measured; record files it.
@@ -262,7 +245,8 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		o.in, o.out = w.cc.in, w.cc.out
 		w.cc.Conn = nil
 	}()
-	raw.SetDeadline(time.Now().Add(cfg.HandshakeTimeout)) // deadlines are real time
+	// Socket deadlines are on the real clock, which the poller reads.
+	raw.SetDeadline(time.Now().Add(cfg.HandshakeTimeout))
 	if cfg.SessionIDs {
 		w.connectIDs(run, c, o, established)
 		return

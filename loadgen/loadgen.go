@@ -32,6 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tlsbench/tlsbench/loadgen/clock"
 	"github.com/tlsbench/tlsbench/results"
 )
 
@@ -219,6 +220,14 @@ type Config struct {
 	// lab wraps it to create the sockets in the generator's network
 	// namespace. Nil: d.DialContext(ctx, "tcp", address).
 	Dial func(ctx context.Context, d *net.Dialer, address string) (net.Conn, error)
+
+	// Clock is the time source of every time the generator reads or waits
+	// for: connect and handshake latencies, a connection's end (which
+	// files it in its interval), think times, the open-loop schedule, a
+	// phase's start, end and duration, the grace period, progress, and
+	// the time against which certificates and sessions are checked.
+	// Socket deadlines stay on the real clock. Nil: the real clock.
+	Clock clock.Clock
 }
 
 // Phase says how long a phase runs. Exactly one of Duration and Count is
@@ -250,10 +259,13 @@ type Progress struct {
 	Failed    int64
 }
 
+// progressEvery is how often Run calls its progress callback.
+const progressEvery = 200 * time.Millisecond
+
 // Generator is a client population and its workers. Its Run method must not
 // be called concurrently.
 type Generator struct {
-	clock    clock // time source of open-loop pacing
+	clock    clock.Clock // Config.Clock, or the real clock
 	cfg      Config
 	clients  []*client
 	workers  []*worker
@@ -284,7 +296,11 @@ func New(cfg Config) (*Generator, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 2 * time.Second
 	}
-	g := &Generator{clock: realClock{}, cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	g := &Generator{clock: clk, cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
 	for i := range g.clients {
 		c := &client{id: i, next: i % len(cfg.Targets)}
 		if cfg.Resume {
@@ -295,7 +311,7 @@ func New(cfg Config) (*Generator, error) {
 	}
 	var verify func(tls.ConnectionState) error
 	if cfg.CacheVerifiedChains && !cfg.InsecureSkipVerify {
-		verify = newChainCache(cfg.RootCAs, cfg.ServerName).verify
+		verify = newChainCache(cfg.RootCAs, cfg.ServerName, clk.Now).verify
 	}
 	seed := cfg.Seed
 	if seed == 0 {
@@ -327,6 +343,7 @@ func New(cfg Config) (*Generator, error) {
 			MaxVersion:         cfg.Version,
 			CurvePreferences:   cfg.CurvePreferences,
 			CipherSuites:       cfg.CipherSuites,
+			Time:               clk.Now,
 		}
 		if verify != nil {
 			// The chain is verified by the cache instead; crypto/tls
@@ -387,7 +404,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHard()
 	stopGrace := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(g.cfg.Grace, cancelHard)
+		t := g.clock.AfterFunc(g.cfg.Grace, cancelHard)
 		context.AfterFunc(hard, func() { t.Stop() })
 	})
 	defer stopGrace()
@@ -408,7 +425,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		stop.Store(true)
 		once.Do(func() { close(stopped) })
 	}
-	start := time.Now()
+	start := g.clock.Now()
 	run := &phaseRun{stop: &stop, stopped: stopped, hard: hard, timeline: &timeline{start: start}}
 	rate := ph.Rate
 	if rate <= 0 {
@@ -428,7 +445,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		w.iv.index = 0
 	}
 	if ph.Duration > 0 {
-		t := time.AfterFunc(ph.Duration, stopNow)
+		t := g.clock.AfterFunc(ph.Duration, stopNow)
 		defer t.Stop()
 	}
 	stopOnCancel := context.AfterFunc(ctx, stopNow)
@@ -460,20 +477,13 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	probe := schedProbe(done)
 	if progress != nil {
 		go func() {
-			tick := time.NewTicker(200 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-tick.C:
-					progress(g.progress(ph.Name, time.Since(start)))
-				}
+			for g.clock.SleepUntil(g.clock.Now().Add(progressEvery), done) {
+				progress(g.progress(ph.Name, g.clock.Now().Sub(start)))
 			}
 		}()
 	}
 	wg.Wait()
-	end := time.Now()
+	end := g.clock.Now()
 	close(done)
 	if progress != nil {
 		progress(g.progress(ph.Name, end.Sub(start)))

@@ -11,37 +11,6 @@ import (
 // could not keep up with the offered rate.
 const LateStart = time.Millisecond
 
-// clock is the time source of open-loop pacing: a seam for tests.
-type clock interface {
-	Now() time.Time
-	// SleepUntil waits until t, or until stop is closed (false).
-	SleepUntil(t time.Time, stop <-chan struct{}) bool
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) SleepUntil(t time.Time, stop <-chan struct{}) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		select {
-		case <-stop:
-			return false
-		default:
-			return true
-		}
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-stop:
-		return false
-	}
-}
-
 // pacer hands out the intended start times of an open-loop phase: slot k
 // starts at start + k/rate (constant arrivals) or after exponentially
 // distributed gaps of mean 1/rate (Poisson arrivals). The schedule never

@@ -5,9 +5,10 @@ import (
 	"crypto/tls"
 	"math"
 	"net"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlsbench/tlsbench/loadgen/clock"
 )
 
 func TestPacerConstant(t *testing.T) {
@@ -61,7 +62,6 @@ type slowClock struct {
 	base   time.Time
 	real0  time.Time
 	factor float64
-	mu     sync.Mutex
 }
 
 func (c *slowClock) Now() time.Time {
@@ -69,15 +69,16 @@ func (c *slowClock) Now() time.Time {
 }
 
 func (c *slowClock) SleepUntil(t time.Time, stop <-chan struct{}) bool {
-	d := time.Duration(float64(t.Sub(c.Now())) / c.factor)
-	if d > 0 {
-		select {
-		case <-time.After(d):
-		case <-stop:
-			return false
-		}
-	}
-	return true
+	return clock.Real{}.SleepUntil(time.Now().Add(c.real(t.Sub(c.Now()))), stop)
+}
+
+func (c *slowClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	return time.AfterFunc(c.real(d), f)
+}
+
+// real converts a duration on the clock to real time.
+func (c *slowClock) real(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / c.factor)
 }
 
 // TestOpenLoopOnInjectedClock: when connections take longer than the gaps
@@ -107,15 +108,15 @@ func TestOpenLoopOnInjectedClock(t *testing.T) {
 			}()
 		}
 	}()
+	now := time.Now()
 	g, err := New(Config{
 		Targets: []string{ln.Addr().String()}, ServerName: "tlsbench.test", RootCAs: pool,
 		Version: tls.VersionTLS13, Clients: 4, Concurrency: 1, Rate: 1000, AfterHandshake: ReadEOF,
+		Clock: &slowClock{base: now, real0: now, factor: 100},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	g.clock = &slowClock{base: now, real0: now, factor: 100}
 	p, err := g.Run(context.Background(), Phase{Name: "open", Measured: true, Count: 20}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,9 @@ const probeEvery = 5 * time.Millisecond
 // schedProbe measures how late the Go runtime wakes a timer in the
 // generator's process while a phase runs: when the generator is starved of
 // CPU, its own measurements include its queueing, and this lag shows it.
+// It reads the runtime's own timer and clock, not Config.Clock: that timer
+// is what it measures, and its figure is a duration, never compared with
+// the run's times.
 func schedProbe(done <-chan struct{}) <-chan *hdrhistogram.Histogram {
 	out := make(chan *hdrhistogram.Histogram, 1)
 	go func() {

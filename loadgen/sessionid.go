@@ -84,6 +84,10 @@ type IDClient struct {
 	// CipherSuites are the TLS 1.2 suites offered. Nil: Go's default
 	// ECDHE suites (AES-GCM, ChaCha20-Poly1305, AES-CBC-SHA).
 	CipherSuites []uint16
+
+	// Time returns the time against which the certificate is checked.
+	// Nil: time.Now.
+	Time func() time.Time
 }
 
 // IDState describes a connection made by IDClient.
@@ -196,6 +200,7 @@ func (c *IDClient) Handshake(ctx context.Context, conn net.Conn, offer *SessionI
 		ServerName:         c.ServerName,
 		RootCAs:            c.RootCAs,
 		InsecureSkipVerify: c.InsecureSkipVerify,
+		Time:               c.Time,
 		MinVersion:         utls.VersionTLS12,
 		MaxVersion:         utls.VersionTLS12,
 		ClientSessionCache: nopSessionCache{},
@@ -413,6 +418,7 @@ func (w *worker) connectIDs(run *phaseRun, c *client, o *outcome, established ti
 			InsecureSkipVerify: cfg.InsecureSkipVerify,
 			CurvePreferences:   cfg.CurvePreferences,
 			CipherSuites:       tls12Suites(cfg.CipherSuites),
+			Time:               w.g.clock.Now,
 		}}
 	}
 	st := c.ids

@@ -30,8 +30,8 @@ type verifiedChain struct {
 	notAfter time.Time // the earliest NotAfter of the chain
 }
 
-func newChainCache(roots *x509.CertPool, name string) *chainCache {
-	return &chainCache{roots: roots, name: name, now: time.Now}
+func newChainCache(roots *x509.CertPool, name string, now func() time.Time) *chainCache {
+	return &chainCache{roots: roots, name: name, now: now}
 }
 
 // verify is a tls.Config.VerifyConnection for a config with

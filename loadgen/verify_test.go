@@ -29,7 +29,7 @@ func TestChainCache(t *testing.T) {
 	now := time.Now()
 	good, pool := chain(t, "tlsbench.test", now.Add(2*time.Hour))
 	other, _ := chain(t, "tlsbench.test", now.Add(2*time.Hour)) // another CA
-	c := newChainCache(pool, "tlsbench.test")
+	c := newChainCache(pool, "tlsbench.test", time.Now)
 	clock := now
 	c.now = func() time.Time { return clock }
 	cs := func(certs []*x509.Certificate) tls.ConnectionState {
@@ -60,7 +60,7 @@ func TestChainCache(t *testing.T) {
 		t.Errorf("after expiry: %v (class %v), want cert_expired", err, Classify(err))
 	}
 	// Another name is refused even for a cached chain's bytes.
-	c2 := newChainCache(pool, "other.test")
+	c2 := newChainCache(pool, "other.test", time.Now)
 	if err := c2.verify(cs(good)); Classify(err) != ErrCertName {
 		t.Errorf("wrong name: %v, want cert_name", err)
 	}
@@ -68,7 +68,7 @@ func TestChainCache(t *testing.T) {
 
 func BenchmarkChainCacheHit(b *testing.B) {
 	good, pool := chain(&testing.T{}, "tlsbench.test", time.Now().Add(time.Hour))
-	c := newChainCache(pool, "tlsbench.test")
+	c := newChainCache(pool, "tlsbench.test", time.Now)
 	cs := tls.ConnectionState{PeerCertificates: good}
 	c.verify(cs)
 	b.ReportAllocs()

@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"sync"
 	"time"
+
+	"github.com/tlsbench/tlsbench/loadgen/clock"
 )
 
 // keyring derives a node's ticket keys by generation and rotates them on
@@ -21,6 +23,7 @@ type keyring struct {
 	offset  time.Duration // this node's rotation offset
 	every   time.Duration // zero: no rotation
 	overlap time.Duration
+	clock   clock.Clock // the fleet's
 
 	mu     sync.RWMutex // held for writing while keys change
 	cur    int64        // current generation
@@ -66,43 +69,48 @@ func (k *keyring) install(cfg *tls.Config) {
 	}
 }
 
-// rotate runs the rotation schedule until ctx ends.
+// rotate runs the rotation schedule on the keyring's clock until ctx
+// ends.
 func (k *keyring) rotate(ctx context.Context, cfg *tls.Config) {
 	if k.every <= 0 {
 		return
 	}
-	for {
-		k.mu.RLock()
-		next := k.rotationAt(k.cur + 1)
-		for _, g := range k.kept {
-			if g.retire.Before(next) {
-				next = g.retire
-			}
-		}
-		k.mu.RUnlock()
-		t := time.NewTimer(time.Until(next))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		now := time.Now()
-		k.mu.Lock()
-		for !now.Before(k.rotationAt(k.cur + 1)) {
-			k.kept = append(k.kept, keptGen{gen: k.cur, retire: k.rotationAt(k.cur + 1).Add(k.overlap)})
-			k.cur++
-		}
-		live := k.kept[:0]
-		for _, g := range k.kept {
-			if now.Before(g.retire) {
-				live = append(live, g)
-			}
-		}
-		k.kept = live
-		k.install(cfg)
-		k.mu.Unlock()
+	for k.clock.SleepUntil(k.next(), ctx.Done()) {
+		k.advance(k.clock.Now(), cfg)
 	}
+}
+
+// next is when the keys change next: the next rotation, or the retirement
+// of a kept generation.
+func (k *keyring) next() time.Time {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	next := k.rotationAt(k.cur + 1)
+	for _, g := range k.kept {
+		if g.retire.Before(next) {
+			next = g.retire
+		}
+	}
+	return next
+}
+
+// advance brings the keys to what they are at now: every rotation due by
+// then, every kept generation retired by then; it installs them in cfg.
+func (k *keyring) advance(now time.Time, cfg *tls.Config) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for !now.Before(k.rotationAt(k.cur + 1)) {
+		k.kept = append(k.kept, keptGen{gen: k.cur, retire: k.rotationAt(k.cur + 1).Add(k.overlap)})
+		k.cur++
+	}
+	live := k.kept[:0]
+	for _, g := range k.kept {
+		if now.Before(g.retire) {
+			live = append(live, g)
+		}
+	}
+	k.kept = live
+	k.install(cfg)
 }
 
 // The ticket header: format version, issuing node, key generation, issue

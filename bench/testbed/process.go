@@ -189,8 +189,9 @@ func (p *Process) readLineLocked(ctx context.Context, v any) error {
 	}
 }
 
+// stderrText is what the child wrote on its stderr, for an error message.
+// Call it after Stop: the wait for the child's exit has copied all of it.
 func (p *Process) stderrText() string {
-	time.Sleep(50 * time.Millisecond) // let the child's last words arrive
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := strings.TrimSpace(p.stderr.String())

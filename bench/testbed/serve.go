@@ -16,14 +16,22 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tlsbench/tlsbench/loadgen/clock"
 	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
 // Serve runs a fleet in this process: it reads a Config line from in,
 // starts the nodes, writes Ready to out, then answers each "stats" line with
 // Stats until in reaches EOF, a "stop" line arrives or ctx ends. It stops
-// every node before returning.
+// every node before returning. The fleet runs on the real clock.
 func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
+	return serve(ctx, in, out, clock.Real{})
+}
+
+// serve is Serve on clk, the time source of the fleet: its rotation
+// epoch and schedule, the issue time and age of every session, and each
+// node's tls.Config.Time.
+func serve(ctx context.Context, in io.Reader, out io.Writer, clk clock.Clock) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sc := bufio.NewScanner(in)
@@ -36,7 +44,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 		enc.Encode(Ready{Error: "bad config: " + err.Error()})
 		return fmt.Errorf("testbed: bad config: %w", err)
 	}
-	f, err := startFleet(ctx, cfg)
+	f, err := startFleet(ctx, cfg, clk)
 	if err != nil {
 		enc.Encode(Ready{Error: err.Error()})
 		return err
@@ -92,6 +100,7 @@ type fleet struct {
 
 type node struct {
 	id       int
+	clock    clock.Clock // the fleet's
 	ln       net.Listener
 	cfg      *tls.Config
 	payload  []byte
@@ -148,7 +157,7 @@ type fallbackCounters struct {
 	otherNode, rotatedOut, rotatedAhead, expired, evicted, unreadable atomic.Int64
 }
 
-func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
+func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error) {
 	if len(cfg.Addresses) == 0 {
 		return nil, errors.New("testbed: no node addresses")
 	}
@@ -170,7 +179,7 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 	if cfg.Store == tlsfleet.Cache && cfg.SharedCache {
 		sharedStore = newSessionStore(size)
 	}
-	epoch := time.Now()
+	epoch := clk.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	f := &fleet{epoch: epoch, cancel: cancel}
 	for i, addr := range cfg.Addresses {
@@ -183,6 +192,7 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 		}
 		n := &node{
 			id:       i,
+			clock:    clk,
 			ln:       ln,
 			payload:  []byte("node " + strconv.Itoa(i) + "\n"),
 			conns:    map[net.Conn]struct{}{},
@@ -194,6 +204,7 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 		n.cfg = &tls.Config{
 			Certificates: []tls.Certificate{cert},
 			MinVersion:   tls.VersionTLS12,
+			Time:         clk.Now, // the age of the sessions crypto/tls checks itself
 		}
 		f.nodes = append(f.nodes, n)
 		switch cfg.Store {
@@ -210,7 +221,7 @@ func startFleet(ctx context.Context, cfg Config) (*fleet, error) {
 			n.sharedState = cfg.TicketKeys == tlsfleet.Shared
 			n.keys = &keyring{
 				master: master, node: i, shared: n.sharedState,
-				epoch: epoch, every: cfg.RotateEvery, overlap: cfg.RotationOverlap,
+				epoch: epoch, every: cfg.RotateEvery, overlap: cfg.RotationOverlap, clock: clk,
 			}
 			if cfg.RotationStagger {
 				n.keys.offset = cfg.RotateEvery * time.Duration(i) / time.Duration(len(cfg.Addresses))
@@ -321,7 +332,9 @@ func (n *node) serve(ctx context.Context) {
 				return
 			}
 			// Out of file descriptors and the like: back off briefly.
-			time.Sleep(10 * time.Millisecond)
+			if !n.clock.SleepUntil(n.clock.Now().Add(10*time.Millisecond), ctx.Done()) {
+				return
+			}
 			continue
 		}
 		wg.Add(1)
@@ -347,7 +360,7 @@ func (n *node) handle(ctx context.Context, c net.Conn) {
 		n.mu.Unlock()
 		c.Close()
 	}()
-	c.SetDeadline(time.Now().Add(n.timeout))
+	c.SetDeadline(time.Now().Add(n.timeout)) // the poller's real clock, not the fleet's
 	tc := tls.Server(c, n.cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		n.failed.Add(1)

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"sync"
-	"time"
 )
 
 // sessionStore is a server-side session cache: WrapSession stores the
@@ -55,7 +54,7 @@ func (n *node) wrapHandle(_ tls.ConnectionState, ss *tls.SessionState) ([]byte, 
 	var id [16]byte
 	rand.Read(id[:])
 	n.store.put(id, state)
-	b := header{format: formatHandle, node: n.id, issued: time.Now()}.put(make([]byte, 0, headerLen+16))
+	b := header{format: formatHandle, node: n.id, issued: n.clock.Now()}.put(make([]byte, 0, headerLen+16))
 	return append(b, id[:]...), nil
 }
 
@@ -94,7 +93,7 @@ func (n *node) wrapTicket(cs tls.ConnectionState, ss *tls.SessionState) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	b := header{format: formatTicket, node: n.id, gen: n.keys.cur, issued: time.Now()}.put(make([]byte, 0, headerLen+len(body)))
+	b := header{format: formatTicket, node: n.id, gen: n.keys.cur, issued: n.clock.Now()}.put(make([]byte, 0, headerLen+len(body)))
 	return append(b, body...), nil
 }
 
@@ -133,7 +132,7 @@ func (n *node) unwrapTicket(identity []byte, cs tls.ConnectionState) (*tls.Sessi
 
 // expired reports (and counts) a session older than the node's lifetime.
 func (n *node) expired(h header) bool {
-	if n.lifetime > 0 && time.Since(h.issued) > n.lifetime {
+	if n.lifetime > 0 && n.clock.Now().Sub(h.issued) > n.lifetime {
 		n.fb.expired.Add(1)
 		return true
 	}

@@ -23,6 +23,11 @@
 // a node can say why it did not resume a session: another node's key, a
 // rotated key, an expired session. The header holds no secret.
 //
+// The fleet reads the time on one clock (package clock; the real one in
+// Serve): the rotation epoch and schedule, a session's issue time and its
+// age, and the tls.Config.Time of every node, against which crypto/tls
+// checks its own session lifetimes.
+//
 // The parent talks to the child over its stdin and stdout, one JSON object
 // per line: it sends a Config, the child answers Ready; then each "stats"
 // line is answered with Stats, and each fault line ("kill N": node N closes

@@ -10,17 +10,103 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/testbed"
+	"github.com/tlsbench/tlsbench/loadgen/clock"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
 
-// fleet starts a fleet in this process through Serve and returns its node
-// addresses and a function that reads its stats.
-func fleet(t *testing.T, cfg testbed.Config) ([]string, *x509.CertPool, func() testbed.Stats) {
+// manualClock is a fake clock that moves only when Advance is called.
+type manualClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*manualTimer
+}
+
+type manualTimer struct {
+	c   *manualClock
+	at  time.Time
+	f   func()
+	off bool // fired or stopped
+}
+
+func newManualClock() *manualClock { return &manualClock{now: time.Now()} }
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) SleepUntil(t time.Time, stop <-chan struct{}) bool {
+	woke := make(chan struct{})
+	timer := c.at(t, func() { close(woke) })
+	select {
+	case <-woke:
+		select {
+		case <-stop:
+			return false
+		default:
+			return true
+		}
+	case <-stop:
+		timer.Stop()
+		return false
+	}
+}
+
+func (c *manualClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	return c.at(c.Now().Add(d), func() { go f() })
+}
+
+// at calls f (at once, or in Advance) when the clock reaches t.
+func (c *manualClock) at(t time.Time, f func()) *manualTimer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	timer := &manualTimer{c: c, at: t, f: f}
+	if !c.now.Before(t) {
+		timer.off = true
+		f()
+		return timer
+	}
+	c.timers = append(c.timers, timer)
+	return timer
+}
+
+func (t *manualTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := t.off
+	t.off = true
+	return !was
+}
+
+// Advance moves the clock d forward and fires every timer due by then.
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	pending := c.timers[:0]
+	for _, t := range c.timers {
+		switch {
+		case t.off:
+		case !c.now.Before(t.at):
+			t.off = true
+			t.f()
+		default:
+			pending = append(pending, t)
+		}
+	}
+	c.timers = pending
+}
+
+// fleet starts a fleet in this process through Serve (on clk, unless it is
+// nil) and returns its node addresses and a function that reads its stats.
+func fleet(t *testing.T, cfg testbed.Config, clk clock.Clock) ([]string, *x509.CertPool, func() testbed.Stats) {
 	t.Helper()
 	certs, err := bench.EnsureCerts(t.TempDir(), scenarios.ECDSAP256)
 	if err != nil {
@@ -31,7 +117,13 @@ func fleet(t *testing.T, cfg testbed.Config) ([]string, *x509.CertPool, func() t
 	outR, outW := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- testbed.Serve(ctx, inR, outW); outW.Close() }()
+	serve := testbed.Serve
+	if clk != nil {
+		serve = func(ctx context.Context, in io.Reader, out io.Writer) error {
+			return testbed.ServeOn(ctx, in, out, clk)
+		}
+	}
+	go func() { done <- serve(ctx, inR, outW); outW.Close() }()
 	t.Cleanup(func() {
 		inW.Close()
 		cancel()
@@ -103,7 +195,7 @@ func TestResumptionAcrossNodes(t *testing.T) {
 		for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 			t.Run(tt.name+"/"+tls.VersionName(v), func(t *testing.T) {
 				t.Parallel()
-				nodes, roots, stats := fleet(t, tt.cfg)
+				nodes, roots, stats := fleet(t, tt.cfg, nil)
 				cache := tls.NewLRUClientSessionCache(1)
 				if resumed, id := dial(t, nodes[0], roots, v, cache); resumed || id != "node 0\n" {
 					t.Fatalf("first handshake: resumed=%v id=%q, want a full handshake at node 0", resumed, id)
@@ -159,42 +251,72 @@ func TestStartReportsChildFailure(t *testing.T) {
 	}
 }
 
-// TestFallbackReasons checks that a node names why it did not resume.
+// waitGeneration waits until node's ticket-key generation is gen: the
+// fleet's rotation runs in its own goroutine once the clock has moved.
+func waitGeneration(t *testing.T, stats func() testbed.Stats, node int, gen int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := stats().Nodes[node].Generation
+		if got == gen {
+			return
+		}
+		if got > gen || time.Now().After(deadline) {
+			t.Fatalf("node %d is at key generation %d, want %d", node, got, gen)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestFallbackReasons checks that a node names why it did not resume. The
+// fleet runs on a manual clock: between issuing and presenting a session
+// the clock moves by exactly the case's wait.
 func TestFallbackReasons(t *testing.T) {
 	addr := []string{"127.0.0.2:0"}
 	tests := []struct {
 		name        string
 		cfg         testbed.Config
 		wait        time.Duration // between issuing and presenting the session
+		gen         int64         // the key generation after the wait
 		wantResumed bool
 		reason      func(testbed.Fallbacks) int64
 	}{
 		{"rotated out, no overlap",
 			testbed.Config{Addresses: addr, RotateEvery: 300 * time.Millisecond},
-			450 * time.Millisecond, false, func(f testbed.Fallbacks) int64 { return f.RotatedOut }},
+			450 * time.Millisecond, 1, false, func(f testbed.Fallbacks) int64 { return f.RotatedOut }},
 		{"rotation with overlap keeps the old key",
 			testbed.Config{Addresses: addr, RotateEvery: 300 * time.Millisecond, RotationOverlap: time.Second},
-			450 * time.Millisecond, true, nil},
+			450 * time.Millisecond, 1, true, nil},
+		{"overlap over, the old key is gone",
+			testbed.Config{Addresses: addr, RotateEvery: 300 * time.Millisecond, RotationOverlap: time.Second},
+			1300 * time.Millisecond, 4, false, func(f testbed.Fallbacks) int64 { return f.RotatedOut }},
+		{"within the session lifetime",
+			testbed.Config{Addresses: addr, SessionLifetime: 200 * time.Millisecond},
+			200 * time.Millisecond, 0, true, nil},
 		{"expired",
 			testbed.Config{Addresses: addr, SessionLifetime: 200 * time.Millisecond},
-			300 * time.Millisecond, false, func(f testbed.Fallbacks) int64 { return f.Expired }},
+			201 * time.Millisecond, 0, false, func(f testbed.Fallbacks) int64 { return f.Expired }},
+		// No reason of the fleet's: crypto/tls refuses a session older
+		// than its own limit, on the fleet's clock (tls.Config.Time).
+		{"older than crypto/tls's 7 days",
+			testbed.Config{Addresses: addr},
+			7*24*time.Hour + time.Second, 0, false, nil},
 		{"expired in a session cache",
 			testbed.Config{Addresses: addr, Store: "cache", SessionLifetime: 200 * time.Millisecond},
-			300 * time.Millisecond, false, func(f testbed.Fallbacks) int64 { return f.Expired }},
+			201 * time.Millisecond, 0, false, func(f testbed.Fallbacks) int64 { return f.Expired }},
 	}
 	for _, tt := range tests {
 		for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 			t.Run(tt.name+"/"+tls.VersionName(v), func(t *testing.T) {
 				t.Parallel()
-				nodes, roots, stats := fleet(t, tt.cfg)
+				clk := newManualClock()
+				nodes, roots, stats := fleet(t, tt.cfg, clk)
 				cache := tls.NewLRUClientSessionCache(1)
-				// Issue the session just after a rotation, so that the
-				// wait crosses exactly one rotation.
-				if tt.cfg.RotateEvery > 0 {
-					time.Sleep(50 * time.Millisecond)
-				}
 				dial(t, nodes[0], roots, v, cache)
-				time.Sleep(tt.wait)
+				clk.Advance(tt.wait)
+				if tt.cfg.RotateEvery > 0 {
+					waitGeneration(t, stats, 0, tt.gen)
+				}
 				resumed, _ := dial(t, nodes[0], roots, v, cache)
 				if resumed != tt.wantResumed {
 					t.Fatalf("resumed = %v, want %v", resumed, tt.wantResumed)
@@ -214,7 +336,7 @@ func TestFallbackReasons(t *testing.T) {
 
 func TestTicketsOff(t *testing.T) {
 	t.Parallel()
-	nodes, roots, stats := fleet(t, testbed.Config{Addresses: []string{"127.0.0.2:0"}, TicketKeys: "off"})
+	nodes, roots, stats := fleet(t, testbed.Config{Addresses: []string{"127.0.0.2:0"}, TicketKeys: "off"}, nil)
 	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		cache := tls.NewLRUClientSessionCache(1)
 		dial(t, nodes[0], roots, v, cache)
@@ -231,13 +353,16 @@ func TestTicketsOff(t *testing.T) {
 // tickets are unknown to node 1 until node 1 rotates too.
 func TestStaggeredRotationWithSharedKeys(t *testing.T) {
 	t.Parallel()
+	clk := newManualClock()
 	nodes, roots, stats := fleet(t, testbed.Config{
 		Addresses:  []string{"127.0.0.2:0", "127.0.0.3:0"},
 		TicketKeys: "shared", RotateEvery: 600 * time.Millisecond, RotationOverlap: 2 * time.Second, RotationStagger: true,
-	})
+	}, clk)
 	// Node 0 rotates at 600 ms, node 1 at 900 ms: issue at node 0 in
 	// between and present at node 1 before it rotates.
-	time.Sleep(650 * time.Millisecond)
+	clk.Advance(650 * time.Millisecond)
+	waitGeneration(t, stats, 0, 1)
+	waitGeneration(t, stats, 1, 0)
 	cache := tls.NewLRUClientSessionCache(1)
 	dial(t, nodes[0], roots, tls.VersionTLS13, cache)
 	if resumed, _ := dial(t, nodes[1], roots, tls.VersionTLS13, cache); resumed {

@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,12 +17,51 @@ import (
 	"github.com/tlsbench/tlsbench/results"
 )
 
+// patience bounds every wait of these tests for a condition: generous,
+// since other builds and tests may load the machine.
+const patience = time.Minute
+
+// output is what a child process writes, safe to read while it writes.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(b []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(b)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// waitFor polls cond until it holds, failing the test after patience.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %s waiting for %s", patience, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// measuring matches the progress line of a phase named measure that has
+// completed handshakes (--progress on).
+var measuring = regexp.MustCompile(`measure \[\d+/\d+\] [1-9]\d* handshakes`)
+
 // startCLI runs the test binary as the tlsbench command (see TestMain) and
 // returns it started, with its output captured.
-func startCLI(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+func startCLI(t *testing.T, env []string, args ...string) (*exec.Cmd, *output, *output) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"tlsbench-main"}, args...)...)
-	var stdout, stderr bytes.Buffer
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr output
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -42,6 +83,29 @@ func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
 		t.Fatalf("tlsbench did not exit within %s", limit)
 		return -1
 	}
+}
+
+// descendants returns the PIDs of pid's live children, their children and
+// so on.
+func descendants(pid int) []int {
+	var out []int
+	for _, c := range children(pid) {
+		out = append(out, c)
+		out = append(out, descendants(c)...)
+	}
+	return out
+}
+
+// command returns the command name of process pid ("" once it is gone).
+func command(pid int) string {
+	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm"))
+	return strings.TrimSpace(string(b))
+}
+
+// running reports whether process pid exists and is not a zombie.
+func running(pid int) bool {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	return err == nil && !bytes.Contains(data, []byte(") Z "))
 }
 
 // children returns the PIDs of live processes whose parent is pid.
@@ -85,19 +149,16 @@ func TestInterruptWritesPartialResult(t *testing.T) {
 	out := t.TempDir()
 	scenario := filepath.Join(t.TempDir(), "long.yaml")
 	os.WriteFile(scenario, []byte("resumption: tickets\nclients: {count: 8, concurrency: 2}\nphases: [{name: warmup, count: 16, record: false}, {name: measure, duration: 1h}]\n"), 0o644)
-	cmd, stdout, stderr := startCLI(t, "run", "--progress", "off", "-o", out, "--cert-dir", filepath.Join(t.TempDir(), "certs"), scenario)
-	// Wait until the testbed is up and the measured phase runs.
-	deadline := time.Now().Add(20 * time.Second)
-	for len(children(cmd.Process.Pid)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	cmd, stdout, stderr := startCLI(t, nil, "run", "--progress", "on", "-o", out, "--cert-dir", filepath.Join(t.TempDir(), "certs"), scenario)
+	// Wait until the measured phase has completed handshakes (its
+	// progress line says so): the testbed is up.
+	waitFor(t, "handshakes in the measured phase", func() bool { return measuring.MatchString(stderr.String()) })
 	kids := children(cmd.Process.Pid)
 	if len(kids) == 0 {
-		t.Fatalf("no testbed child appeared; stderr:\n%s", stderr)
+		t.Fatalf("no testbed child; stderr:\n%s", stderr)
 	}
-	time.Sleep(1500 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGINT)
-	if code := waitExit(t, cmd, 20*time.Second); code != exitInterrupted {
+	if code := waitExit(t, cmd, patience); code != exitInterrupted {
 		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
 	}
 	run := onlyResult(t, out)
@@ -115,10 +176,8 @@ func TestInterruptWritesPartialResult(t *testing.T) {
 		t.Errorf("the summary does not say the run is partial:\n%s", stdout)
 	}
 	for _, pid := range kids {
-		if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err == nil {
-			if data, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat")); !bytes.Contains(data, []byte(") Z ")) {
-				t.Errorf("testbed child %d still runs after tlsbench exited", pid)
-			}
+		if running(pid) {
+			t.Errorf("testbed child %d still runs after tlsbench exited", pid)
 		}
 	}
 }
@@ -132,6 +191,7 @@ func TestSecondInterruptCutsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
+	var mu sync.Mutex
 	var held []net.Conn
 	go func() {
 		for {
@@ -139,18 +199,29 @@ func TestSecondInterruptCutsInFlight(t *testing.T) {
 			if err != nil {
 				return
 			}
+			mu.Lock()
 			held = append(held, c) // accept and never answer
+			mu.Unlock()
 		}
 	}()
 	out := t.TempDir()
 	scenario := filepath.Join(t.TempDir(), "stall.yaml")
 	os.WriteFile(scenario, []byte("clients: {count: 2, concurrency: 2}\nphases: [{name: measure, duration: 1h}]\ntimeouts: {handshake: 5m}\ntarget: {address: "+ln.Addr().String()+", server_name: tlsbench.test}\n"), 0o644)
-	cmd, _, stderr := startCLI(t, "run", "--progress", "off", "--grace", "10m", "-o", out, scenario)
-	time.Sleep(1 * time.Second)
+	cmd, _, stderr := startCLI(t, nil, "run", "--progress", "off", "--grace", "10m", "-o", out, scenario)
+	// Both clients are stuck in their handshakes once the server holds
+	// both connections.
+	waitFor(t, "the two connections", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(held) == 2
+	})
 	cmd.Process.Signal(syscall.SIGINT)
-	time.Sleep(300 * time.Millisecond)
+	// A second signal sent before the first is handled could merge with it.
+	waitFor(t, "the first interrupt to be handled", func() bool {
+		return strings.Contains(stderr.String(), "connections in flight may finish")
+	})
 	cmd.Process.Signal(syscall.SIGINT)
-	if code := waitExit(t, cmd, 30*time.Second); code != exitInterrupted {
+	if code := waitExit(t, cmd, patience); code != exitInterrupted {
 		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
 	}
 	run := onlyResult(t, out)
@@ -174,31 +245,22 @@ func TestInterruptStopsRealServers(t *testing.T) {
 	out := t.TempDir()
 	scenario := filepath.Join(t.TempDir(), "nginx.yaml")
 	os.WriteFile(scenario, []byte("server: nginx\nresumption: tickets\nclients: {count: 8, concurrency: 2}\nphases: [{name: measure, duration: 1h}]\n"), 0o644)
-	cmd := exec.Command(os.Args[0], "tlsbench-main", "run", "--progress", "off", "-o", out, "--cert-dir", filepath.Join(t.TempDir(), "certs"), scenario)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	// Wait until nginx runs (its directory appears), then a little more.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		entries, _ := os.ReadDir(tmp)
-		if len(entries) > 0 {
-			break
+	cmd, _, stderr := startCLI(t, []string{"TMPDIR=" + tmp}, "run", "--progress", "on", "-o", out, "--cert-dir", filepath.Join(t.TempDir(), "certs"), scenario)
+	// Wait until nginx has served handshakes of the measured phase: its
+	// processes all run by then.
+	waitFor(t, "handshakes in the measured phase", func() bool { return measuring.MatchString(stderr.String()) })
+	var servers []int
+	for _, pid := range descendants(cmd.Process.Pid) {
+		if command(pid) == "nginx" {
+			servers = append(servers, pid)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx's directory never appeared in TMPDIR; stderr:\n%s", &stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	kids := children(cmd.Process.Pid)
-	time.Sleep(time.Second)
+	if len(servers) == 0 {
+		t.Fatalf("no nginx process under tlsbench while it measures; stderr:\n%s", stderr)
+	}
 	cmd.Process.Signal(syscall.SIGINT)
-	if code := waitExit(t, cmd, 30*time.Second); code != exitInterrupted {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, &stderr)
+	if code := waitExit(t, cmd, patience); code != exitInterrupted {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitInterrupted, stderr)
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		var names []string
@@ -207,9 +269,9 @@ func TestInterruptStopsRealServers(t *testing.T) {
 		}
 		t.Errorf("left behind in TMPDIR: %v", names)
 	}
-	for _, pid := range kids {
-		if data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat")); err == nil && !bytes.Contains(data, []byte(") Z ")) {
-			t.Errorf("server process %d still runs", pid)
+	for _, pid := range servers {
+		if running(pid) {
+			t.Errorf("nginx process %d still runs", pid)
 		}
 	}
 	if run := onlyResult(t, out); !run.Partial || run.Phases[0].Handshakes.Completed() == 0 {
