@@ -29,7 +29,7 @@ var deps = map[string][]string{
 	"bench/check":        {"loadgen"},
 	"loadgen":            {"results", "utls", "scenarios/kex", "scenarios/tlsfleet", "loadgen/clock"},
 	"plots":              {"results", "gonum"},
-	"results/report":     {"results", "bench/check"},
+	"results/report":     {"results"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
 	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "results/report", "progressbar", "cli"},

@@ -1,8 +1,9 @@
 // Package report turns results into tables and documents: the summary
 // tables that tlsbench run prints, compare's text, Markdown and CSV, the
-// table of repeats, the design-review page in Markdown and HTML, and the
-// table of tlsbench check. All of them lay their numbers out in one table
-// model, Table, written as text, Markdown, HTML or CSV.
+// table of repeats, and the design-review page in Markdown and HTML. All of
+// them lay their numbers out in one table model, Table, written as text,
+// Markdown, HTML or CSV. (What tlsbench check found is written by package
+// check itself, Report.WriteText.)
 //
 // It formats only. Grouping, merging and comparing runs is package
 // results' (results.NewSet, results.CompareSets); drawing charts is

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/check"
-	"github.com/tlsbench/tlsbench/results/report"
 )
 
 // checkFlags are the flags of `tlsbench check`.
@@ -122,7 +121,7 @@ func runCheck(cmd *cobra.Command, target string, f checkFlags, stdout, stderr io
 		if werr := enc.Encode(r); werr != nil {
 			return werr
 		}
-	} else if werr := report.WriteCheck(stdout, r); werr != nil {
+	} else if werr := r.WriteText(stdout); werr != nil {
 		return werr
 	}
 	return err

@@ -1,4 +1,4 @@
-package report
+package check
 
 import (
 	"fmt"
@@ -6,15 +6,13 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/tlsbench/tlsbench/bench/check"
 )
 
-// WriteCheck writes what tlsbench check found for a terminal: a line per
+// WriteText writes what the check found for a terminal: a line per
 // finding (versions, certificate, suites, groups, resumption by each
 // mechanism, tickets, resumption across addresses, domains, notes), its
 // name in an aligned first column.
-func WriteCheck(w io.Writer, r *check.Report) error {
+func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("target", fmt.Sprintf("%s (server name %s), %d connection(s) made", strings.Join(r.Addresses, ", "), r.ServerName, r.Connections))
@@ -42,9 +40,9 @@ func WriteCheck(w io.Writer, r *check.Report) error {
 		}
 		return "no"
 	}
-	row("resumption", "session ID: "+yes(res.SessionID)+" — "+res.Details[check.MechID])
-	row("", "ticket (TLS 1.2): "+yes(res.TicketTLS12)+" — "+res.Details[check.MechTicket12])
-	row("", "PSK (TLS 1.3): "+yes(res.PSKTLS13)+" — "+res.Details[check.MechPSK13])
+	row("resumption", "session ID: "+yes(res.SessionID)+" — "+res.Details[MechID])
+	row("", "ticket (TLS 1.2): "+yes(res.TicketTLS12)+" — "+res.Details[MechTicket12])
+	row("", "PSK (TLS 1.3): "+yes(res.PSKTLS13)+" — "+res.Details[MechPSK13])
 	var hints []string
 	for _, v := range []string{"tls12", "tls13"} {
 		if h, ok := res.TicketLifetimeHintS[v]; ok {
@@ -94,7 +92,7 @@ func list(names []string) string {
 }
 
 // probes writes the probes accepted (or refused) with the refusal's alert.
-func probes(ps []check.Probe, accepted bool) string {
+func probes(ps []Probe, accepted bool) string {
 	var out []string
 	for _, p := range ps {
 		if p.Accepted != accepted {
