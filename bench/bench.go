@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/tlsbench/tlsbench/loadgen"
+	"github.com/tlsbench/tlsbench/loadgen/clock"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
@@ -64,6 +65,21 @@ type Options struct {
 	// connections still in flight at once instead of after the grace
 	// period (a second Ctrl-C). Nil: never.
 	Abort <-chan struct{}
+
+	// Clock is the run's time source: the run's start and end, the times
+	// faults are injected at and recorded with, and everything the
+	// generator times (it is passed on as loadgen.Config.Clock). The CPU
+	// sampler's wall time stays on the real clock, because the CPU times
+	// it divides are real. Nil: the real clock.
+	Clock clock.Clock
+}
+
+// clock returns the run's clock.
+func (o Options) clock() clock.Clock {
+	if o.Clock == nil {
+		return clock.Real{}
+	}
+	return o.Clock
 }
 
 // Progress reports a running phase.
@@ -122,7 +138,7 @@ type runner struct {
 func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	run := &results.Run{
 		SchemaVersion: results.SchemaVersion,
-		StartedAt:     time.Now(),
+		StartedAt:     opts.clock().Now(),
 		Tool:          results.Tool{Version: opts.Version, Go: runtime.Version(), Command: opts.Command},
 		Machine:       Machine(),
 		Label:         j.Scenario.Name,
@@ -158,6 +174,7 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 		return nil, err
 	}
 	lcfg.Grace = opts.Grace
+	lcfg.Clock = opts.clock()
 	r.cfg = lcfg
 	run.Client = describeClient(lcfg)
 	if r.gen, err = loadgen.New(lcfg); err != nil {
@@ -171,7 +188,7 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 // error that stopped them early.
 func (r *runner) phases(ctx context.Context) error {
 	sc, run, opts := r.sc, r.run, r.opts
-	stopFaults := injectFaults(ctx, r.fleet, sc.Faults, run)
+	stopFaults := injectFaults(ctx, opts.clock(), r.fleet, sc.Faults, run)
 	defer stopFaults()
 	phases := sc.Phases
 	if sc.Sweep != nil {
@@ -224,7 +241,7 @@ func (r *runner) finish(ctx context.Context, runErr error) (*results.Run, error)
 	if err := r.fleet.Stop(); err != nil && runErr == nil && !r.unobservable {
 		run.Warnings = append(run.Warnings, results.Warning{Code: results.WarnServerStop, Message: err.Error()})
 	}
-	run.EndedAt = time.Now()
+	run.EndedAt = r.opts.clock().Now()
 	run.Warnings = append(run.Warnings, warnings(sc, run)...)
 	switch {
 	case runErr == nil:
@@ -260,18 +277,18 @@ func (r *runner) snapshot(ctx context.Context) (snapshot, error) {
 // injectFaults schedules faults from now (the start of the first phase)
 // and records each in run as it happens. The returned func cancels those
 // not yet injected and waits for any being injected.
-func injectFaults(ctx context.Context, f Fleet, faults []scenarios.Fault, run *results.Run) func() {
+func injectFaults(ctx context.Context, clk clock.Clock, f Fleet, faults []scenarios.Fault, run *results.Run) func() {
 	if len(faults) == 0 {
 		return func() {}
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	var timers []*time.Timer
+	var timers []clock.Timer
 	for _, fault := range faults {
 		wg.Add(1)
-		t := time.AfterFunc(time.Duration(fault.At), func() {
+		t := clk.AfterFunc(time.Duration(fault.At), func() {
 			defer wg.Done()
-			ev := results.Fault{At: time.Now(), Action: string(fault.Action), Node: fault.Node}
+			ev := results.Fault{At: clk.Now(), Action: string(fault.Action), Node: fault.Node}
 			if fault.Action == scenarios.FaultKillTestbed {
 				ev.Node = -1
 			}
