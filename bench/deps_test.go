@@ -23,10 +23,11 @@ var deps = map[string][]string{
 	"scenarios":          {"stdlib", "yaml"},
 	"bench/testbed":      {"stdlib"},
 	"bench/realserver":   {"stdlib"},
+	"bench/netlab":       {"stdlib", "netlink", "netns", "xsys"},
 	"bench/check":        {"loadgen"},
 	"loadgen":            {"results", "utls"},
 	"plots":              {"results", "gonum"},
-	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
+	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver", "bench/netlab"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
 	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "progressbar", "cli"},
 }
@@ -39,6 +40,9 @@ var externals = map[string]string{
 	"progressbar":  "github.com/schollz/progressbar/v3",
 	"cli":          "github.com/spf13/cobra",
 	"utls":         "github.com/refraction-networking/utls",
+	"netlink":      "github.com/vishvananda/netlink",
+	"netns":        "github.com/vishvananda/netns",
+	"xsys":         "golang.org/x/sys",
 }
 
 // allowed returns every name pkg may import, transitively.
@@ -139,6 +143,8 @@ func TestImportRuleCatchesViolations(t *testing.T) {
 		{"loadgen", module + "/scenarios", false},
 		{"plots", module + "/bench", false},
 		{"bench/testbed", "github.com/goccy/go-yaml", false},
+		{"bench/netlab", "github.com/vishvananda/netlink", true},
+		{"bench/netlab", module + "/scenarios", false},
 		{"bench/cmd/tlsbench", module + "/scenarios", true}, // via bench
 		{"scenarios", "crypto/tls", true},
 	}
