@@ -249,23 +249,48 @@ var namespaceSysctls = []struct{ path, value string }{
 // (its goroutine must be locked to the thread, see onThreadIn), sets its
 // sysctls and creates its TUN
 // device, whose file it returns.
-func makeSide(name string) (*os.File, error) {
+func makeSide(name string, congestion []string) (*os.File, string, error) {
 	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
-		return nil, fmt.Errorf("netlab: %w", err)
+		return nil, "", fmt.Errorf("netlab: %w", err)
 	}
 	h, err := netns.NewNamed(name)
 	if err != nil {
-		return nil, fmt.Errorf("netlab: create namespace %s: %w", name, err)
+		return nil, "", fmt.Errorf("netlab: create namespace %s: %w", name, err)
 	}
 	h.Close()
 	for _, s := range namespaceSysctls {
 		// /proc/sys/net is the namespace of the thread that opens it.
 		err := os.WriteFile(filepath.Join("/proc/sys", s.path), []byte(s.value), 0o644)
 		if err != nil && !(errors.Is(err, os.ErrNotExist) && strings.Contains(s.path, "ipv6")) {
-			return nil, fmt.Errorf("netlab: %s: sysctl %s: %w", name, s.path, err)
+			return nil, "", fmt.Errorf("netlab: %s: sysctl %s: %w", name, s.path, err)
 		}
 	}
-	return openTUN(tunName)
+	cc, err := setCongestion(congestion)
+	if err != nil {
+		return nil, "", fmt.Errorf("netlab: %s: %w", name, err)
+	}
+	f, err := openTUN(tunName)
+	return f, cc, err
+}
+
+// setCongestion sets the calling thread's namespace's congestion control
+// to the first of choices the kernel accepts and returns it. Outside the
+// machine's own namespace Linux accepts only those of
+// net.ipv4.tcp_allowed_congestion_control (which always holds reno and
+// the machine's own default).
+func setCongestion(choices []string) (string, error) {
+	var errs []error
+	for _, cc := range choices {
+		err := os.WriteFile("/proc/sys/net/ipv4/tcp_congestion_control", []byte(cc), 0o644)
+		if err == nil {
+			return cc, nil
+		}
+		errs = append(errs, fmt.Errorf("congestion control %s: %w", cc, err))
+	}
+	avail, _ := os.ReadFile("/proc/sys/net/ipv4/tcp_available_congestion_control")
+	allowed, _ := os.ReadFile("/proc/sys/net/ipv4/tcp_allowed_congestion_control")
+	return "", fmt.Errorf("%w (this kernel has %s; namespaces may use %s: net.ipv4.tcp_allowed_congestion_control)",
+		errors.Join(errs...), strings.TrimSpace(string(avail)), strings.TrimSpace(string(allowed)))
 }
 
 // openTUN creates a TUN device (IP packets, no packet-information header)

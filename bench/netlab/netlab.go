@@ -114,6 +114,15 @@ type Config struct {
 	// segments, set as the initcwnd attribute of its route to the
 	// generator side. Zero: the kernel's default (10).
 	InitCwnd int
+	// Congestion is the TCP congestion control of both namespaces. Linux
+	// lets a namespace use only those of the machine's
+	// net.ipv4.tcp_allowed_congestion_control, which always holds reno
+	// and the machine's own default. Zero: cubic (Linux's default), or
+	// reno where cubic is not allowed (Lab.Config and Lab.Warnings say
+	// so). A namespace would otherwise inherit the machine's choice, and
+	// BBR, for one, paces out even the initial window over part of the
+	// RTT; reno and cubic differ only after a loss.
+	Congestion string
 	// Servers is the number of server-side addresses (one per node):
 	// 198.19.0.2 onwards. Zero: 1.
 	Servers int
@@ -173,6 +182,12 @@ func (c Config) Validate() error {
 	}
 	if c.InitCwnd < 0 {
 		add("initcwnd must not be negative, got %d", c.InitCwnd)
+	}
+	for _, r := range c.Congestion {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			add("congestion must be a congestion control's name, got %q", c.Congestion)
+			break
+		}
 	}
 	if c.Servers < 0 || c.Servers > MaxAddrs {
 		add("servers must be 0..%d, got %d", MaxAddrs, c.Servers)
@@ -263,7 +278,15 @@ func Start(ctx context.Context, argv []string, cfg Config) (*Lab, error) {
 	}
 	id := fmt.Sprintf("%06x", rand.Uint32()&0xffffff)
 	genName, srvName := labName(os.Getpid(), id, "gen"), labName(os.Getpid(), id, "srv")
-	genTUN, srvTUN, err := makeSides(genName, srvName)
+	choices := []string{cfg.Congestion}
+	if cfg.Congestion == "" {
+		choices = []string{"cubic", "reno"}
+	}
+	genTUN, srvTUN, cc, err := makeSides(genName, srvName, choices)
+	if err == nil && cc != choices[0] {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("congestion control %s is not allowed in namespaces on this machine (net.ipv4.tcp_allowed_congestion_control): %s used", choices[0], cc))
+	}
+	l.cfg.Congestion = cc
 	defer func() {
 		for _, f := range []*os.File{genTUN, srvTUN} {
 			if f != nil {
@@ -305,21 +328,23 @@ func Start(ctx context.Context, argv []string, cfg Config) (*Lab, error) {
 
 // makeSides creates both namespaces and their TUN devices on a thread of
 // their own, which returns to its namespace afterwards.
-func makeSides(gen, srv string) (genTUN, srvTUN *os.File, err error) {
+// Both get the first congestion control of choices that the kernel
+// accepts, which it returns.
+func makeSides(gen, srv string, choices []string) (genTUN, srvTUN *os.File, cc string, err error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		err = onThreadIn(netns.None(), gen, func() error {
 			var err error
-			if genTUN, err = makeSide(gen); err != nil {
+			if genTUN, cc, err = makeSide(gen, choices); err != nil {
 				return err
 			}
-			srvTUN, err = makeSide(srv)
+			srvTUN, _, err = makeSide(srv, []string{cc})
 			return err
 		})
 	}()
 	<-done
-	return genTUN, srvTUN, err
+	return genTUN, srvTUN, cc, err
 }
 
 // openNamespace opens a handle on a lab namespace and a netlink handle
@@ -380,7 +405,8 @@ func (n *Namespace) configure(mtu int, addrs []netip.Addr, other netip.Prefix, s
 	return nil
 }
 
-// Config returns the configuration as the lab runs it: defaults applied,
+// Config returns the configuration as the lab runs it: defaults applied
+// (MTU, Congestion, Servers, Sources),
 // Queue resolved to QueueLimit, the seed drawn.
 func (l *Lab) Config() Config { return l.cfg }
 
