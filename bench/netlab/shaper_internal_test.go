@@ -310,3 +310,24 @@ func TestDurations(t *testing.T) {
 		t.Errorf("Sub: count %d, sum %v, median %v", d.Count, d.Sum, d.Quantile(0.5))
 	}
 }
+
+// TestLine checks the delay line's order: by departure, then by arrival.
+func TestLine(t *testing.T) {
+	t.Parallel()
+	var l line
+	departs := []int64{50, 10, 30, 10, 70, 20, 30, 0, 90, 10}
+	for i, d := range departs {
+		l.push(entry{departs: d, seq: uint64(i)})
+	}
+	var prev entry
+	for i := range departs {
+		e := l.pop()
+		if i > 0 && (e.departs < prev.departs || e.departs == prev.departs && e.seq < prev.seq) {
+			t.Fatalf("popped %+v after %+v", e, prev)
+		}
+		prev = e
+	}
+	if len(l) != 0 {
+		t.Errorf("%d left", len(l))
+	}
+}
