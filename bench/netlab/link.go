@@ -234,7 +234,7 @@ func (l *link) loop() error {
 			case l.timerFd:
 				var tick [8]byte
 				rawRead(l.timerFd, tick[:]) // the count is not needed
-				l.armed = math.MaxInt64       // a fired timer is disarmed
+				l.armed = math.MaxInt64     // a fired timer is disarmed
 			case l.up.from:
 				err = l.up.read(&l.clk)
 			case l.down.from:
