@@ -461,6 +461,7 @@ func (d *direction) read(clk *clock) error {
 func (d *direction) send(now int64, clk *clock) {
 	for len(d.line) > 0 && d.line[0].departs <= now {
 		e := d.line.pop()
+		d.st.Late.Add(time.Duration(clk.now() - e.departs))
 		if err := rawWrite(d.to, e.buf); err != nil {
 			d.st.WriteErrors++
 		} else {
@@ -468,7 +469,6 @@ func (d *direction) send(now int64, clk *clock) {
 			d.st.Bytes += uint64(len(e.buf))
 		}
 		d.st.Queued.Add(time.Duration(e.queued))
-		d.st.Late.Add(time.Duration(clk.now() - e.departs))
 		d.free = append(d.free, e.buf)
 	}
 }

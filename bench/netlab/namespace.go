@@ -148,6 +148,9 @@ func (n *Namespace) sockets() (*socketPool, error) {
 		return nil, err
 	}
 	n.poolOnce.Do(func() { n.pool = newSocketPool(n) })
+	if n.pool == nil { // close came first
+		return nil, fmt.Errorf("netlab: %s: the lab is stopped", n.name)
+	}
 	return n.pool, nil
 }
 

@@ -28,6 +28,13 @@
 // through Namespace.Listen, a child process (the testbed, nginx, HAProxy,
 // openssl) by starting it inside Namespace.Do.
 //
+// The machine's own namespace has no route to the lab: a connection to a
+// lab address made there (net.Dial outside Do, a readiness probe, a
+// statistics request to a server) does not reach the lab but follows the
+// machine's default route out of the machine. Every connection to a lab
+// address goes through Generator.Dialer (across the link) or inside
+// Server.Do (within the server side, as a server's own tools would).
+//
 // Removal: Stop, or the end of the context given to Start, stops the link
 // (which removes the devices with their addresses and routes) and removes
 // both namespaces. If the owner is killed, the kernel kills the link

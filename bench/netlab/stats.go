@@ -57,16 +57,16 @@ type Direction struct {
 	// MaxWaiting is the most packets that waited for the transmitter at
 	// once, since the link started (0 without a bandwidth).
 	MaxWaiting int `json:"max_waiting"`
-	// Queued is, per forwarded packet, how long it waited for the
+	// Queued is, per packet written (or refused), how long it waited for the
 	// transmitter behind earlier packets: from its arrival to the start of
 	// its own transmission at the bandwidth. Always 0 without a
 	// bandwidth. It is the queueing delay beyond the configured delay and
 	// transmission time that a bandwidth cap adds under load.
 	Queued Durations `json:"queued"`
-	// Late is, per forwarded packet, how much later than its scheduled
-	// departure (arrival + queueing + transmission + delay + jitter) the
-	// link wrote it: the link process's own lag, which no scenario asks
-	// for. Together with Queued it is everything a packet spent in the
+	// Late is, per packet written (or refused), how much later than its
+	// scheduled departure (arrival + queueing + transmission + delay +
+	// jitter) the link began to write it to the far device: the link
+	// process's own lag, which no scenario asks for. Together with Queued it is everything a packet spent in the
 	// link beyond the configured delay, jitter and transmission time.
 	Late Durations `json:"late"`
 }
