@@ -331,7 +331,7 @@ func TestInitCwnd(t *testing.T) {
 		}
 		found := false
 		for _, r := range routes {
-			if r.Dst != nil && r.Dst.String() == netlab.GeneratorPrefix.String() {
+			if r.Dst != nil && r.Dst.String() == "198.18.0.0/16" {
 				found = true
 				if r.InitCwnd != tt.initcwnd {
 					t.Errorf("route %v: initcwnd %d, want %d", r.Dst, r.InitCwnd, tt.initcwnd)
@@ -339,7 +339,7 @@ func TestInitCwnd(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("no route to %v in the server namespace: %v", netlab.GeneratorPrefix, routes)
+			t.Errorf("no route to %v in the server namespace: %v", "198.18.0.0/16", routes)
 		}
 		addr := netip.AddrPortFrom(l.ServerAddrs[0], 8000).String()
 		ln, err := l.Server.Listen(context.Background(), "tcp", addr)

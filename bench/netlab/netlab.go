@@ -69,14 +69,12 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// The lab's address plan, inside RFC 2544's 198.18.0.0/15.
+// The lab's address plan, inside RFC 2544's 198.18.0.0/15: the generator
+// side's range (addresses 198.18.0.1, .2, ...) and the server side's
+// (198.19.0.2, .3, ...). Read-only.
 var (
-	// GeneratorPrefix is the generator side's range; its addresses are
-	// 198.18.0.1, 198.18.0.2, ...
-	GeneratorPrefix = netip.MustParsePrefix("198.18.0.0/16")
-	// ServerPrefix is the server side's range; its addresses are
-	// 198.19.0.2, 198.19.0.3, ...
-	ServerPrefix = netip.MustParsePrefix("198.19.0.0/16")
+	generatorPrefix = netip.MustParsePrefix("198.18.0.0/16")
+	serverPrefix    = netip.MustParsePrefix("198.19.0.0/16")
 )
 
 // Limits of a Config.
@@ -308,10 +306,10 @@ func Start(ctx context.Context, argv []string, cfg Config) (*Lab, error) {
 		l.Server, err = openNamespace(srvName)
 	}
 	if err == nil {
-		err = l.Generator.configure(cfg.MTU, l.GeneratorAddrs, ServerPrefix, l.GeneratorAddrs[0], 0)
+		err = l.Generator.configure(cfg.MTU, l.GeneratorAddrs, serverPrefix, l.GeneratorAddrs[0], 0)
 	}
 	if err == nil {
-		err = l.Server.configure(cfg.MTU, l.ServerAddrs, GeneratorPrefix, netip.Addr{}, cfg.InitCwnd)
+		err = l.Server.configure(cfg.MTU, l.ServerAddrs, generatorPrefix, netip.Addr{}, cfg.InitCwnd)
 	}
 	if err == nil {
 		l.link, err = startLink(ctx, argv, linkConfig{
