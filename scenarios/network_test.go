@@ -2,62 +2,12 @@ package scenarios_test
 
 import (
 	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/tlsbench/tlsbench/scenarios"
 )
-
-// TestLoadNetworkBad checks the exact errors for bad network blocks
-// against their golden files (refresh with -update).
-func TestLoadNetworkBad(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name     string
-		problems int
-	}{
-		{"network-values", 7},
-		{"network-syntax", 5},
-		{"network-bandwidth", 2},
-		{"network-remote", 2},
-		{"network-jitter", 2},
-		{"network-explicit-zero", 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			path := filepath.Join("testdata", "bad", tt.name+".yaml")
-			_, err := scenarios.Load(path)
-			var serr *scenarios.Error
-			if !errors.As(err, &serr) {
-				t.Fatalf("Load(%s) error = %v, want a *scenarios.Error", path, err)
-			}
-			if got := len(serr.Problems); got != tt.problems {
-				t.Errorf("Load(%s): %d problems, want %d:\n%v", path, got, tt.problems, err)
-			}
-			got := err.Error() + "\n"
-			golden := strings.TrimSuffix(path, ".yaml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("Load(%s) error:\n%s\nwant (from %s):\n%s", path, got, golden, want)
-			}
-		})
-	}
-}
 
 func rtts(ds ...string) scenarios.RTTs {
 	var r scenarios.RTTs

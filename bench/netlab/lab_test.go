@@ -162,14 +162,7 @@ func TestRoundTrips(t *testing.T) {
 			t.Errorf("%s: fastest %v, faster than %.0f RTT: the link lets packets through early", tt.name, lo, tt.min)
 		}
 	}
-	s, err := l.Stats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, dir := range []struct {
-		name string
-		d    netlab.Direction
-	}{{"to server", s.ToServer}, {"to client", s.ToClient}} {
+	for _, dir := range directions(t, l) {
 		t.Logf("%s: %d packets, %d bytes; late p50 ≤ %v, p99 ≤ %v, max %v", dir.name, dir.d.Packets, dir.d.Bytes,
 			dir.d.Late.Quantile(0.5), dir.d.Late.Quantile(0.99), dir.d.Late.Max)
 		if dir.d.Packets == 0 || dir.d.LossDrops+dir.d.QueueDrops+dir.d.WriteErrors != 0 {
@@ -177,6 +170,22 @@ func TestRoundTrips(t *testing.T) {
 		}
 		checkBalance(t, dir.name, dir.d)
 	}
+}
+
+// direction is one direction of a lab's counters, named.
+type direction struct {
+	name string
+	d    netlab.Direction
+}
+
+// directions returns the lab's counters now, both ways.
+func directions(t *testing.T, l *netlab.Lab) []direction {
+	t.Helper()
+	s, err := l.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []direction{{"to server", s.ToServer}, {"to client", s.ToClient}}
 }
 
 // checkBalance checks that every packet read is accounted for.
@@ -235,14 +244,7 @@ func TestLoss(t *testing.T) {
 			t.Errorf("transfer: %v", err)
 		}
 	}
-	s, err := l.Stats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, dir := range []struct {
-		name string
-		d    netlab.Direction
-	}{{"to server", s.ToServer}, {"to client", s.ToClient}} {
+	for _, dir := range directions(t, l) {
 		share := float64(dir.d.LossDrops) / float64(dir.d.Received)
 		t.Logf("%s: received %d, lost %d (%.1f %%)", dir.name, dir.d.Received, dir.d.LossDrops, 100*share)
 		if dir.d.LossDrops == 0 || share > 0.15 {
