@@ -95,6 +95,10 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Ru
 	if err := readLimits().check(sc.Clients.Concurrency); err != nil {
 		return nil, err
 	}
+	if sc.Network != nil {
+		// Refused rather than run on loopback as if the block were not there.
+		return nil, errors.New("bench: a network block is not run yet: the lab (package bench/netlab) is not wired into runs")
+	}
 	srv, err := startServers(ctx, sc, opts)
 	if err != nil {
 		return nil, err
