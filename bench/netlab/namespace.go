@@ -59,8 +59,10 @@ func (n *Namespace) Path() string { return filepath.Join(netnsDir, n.name) }
 //   - a process it starts (exec.Cmd.Start, os.StartProcess; for example
 //     testbed.Start or a real server's start) runs in the namespace, and so
 //     do that process's children;
-//   - goroutines it starts do not: they run on other threads, in the
-//     generator's own namespace.
+//   - goroutines it starts do not: they run on other threads, in this
+//     process's own namespace (the machine's);
+//   - fn must leave the thread locked as it found it (as many
+//     runtime.UnlockOSThread calls as LockOSThread calls).
 //
 // The thread returns to its original namespace afterwards and stays alive,
 // so a child started with a parent-death signal (which Linux ties to the

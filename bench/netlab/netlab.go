@@ -233,8 +233,9 @@ type Lab struct {
 	// Removed names the stale namespaces (of owners that no longer run)
 	// that Start removed.
 	Removed []string
-	// Warnings say what Start could not clean up, if anything; the lab
-	// runs all the same.
+	// Warnings say what Start could not do as asked, if anything: stale
+	// labs it could not remove, the default congestion control it had to
+	// replace. The lab runs all the same.
 	Warnings []string
 
 	cfg  Config
