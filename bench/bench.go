@@ -149,6 +149,10 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	if err := readLimits().check(j.Scenario.Clients.Concurrency); err != nil {
 		return nil, err
 	}
+	if j.Scenario.Network != nil {
+		// Refused rather than run on loopback as if the block were not there.
+		return nil, errors.New("bench: a network block is not run yet: the lab (package bench/netlab) is not wired into runs")
+	}
 	s, err := resolveScenario(j.Scenario, opts)
 	if err != nil {
 		return nil, err

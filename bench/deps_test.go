@@ -26,11 +26,12 @@ var deps = map[string][]string{
 	"scenarios":          {"stdlib", "yaml", "scenarios/kex", "scenarios/tlsfleet"},
 	"bench/testbed":      {"stdlib", "scenarios/tlsfleet", "loadgen/clock"},
 	"bench/realserver":   {"stdlib", "scenarios/tlsfleet"},
+	"bench/netlab":       {"stdlib", "netlink", "netns", "xsys"},
 	"bench/check":        {"loadgen"},
 	"loadgen":            {"results", "utls", "scenarios/kex", "scenarios/tlsfleet", "loadgen/clock"},
 	"plots":              {"results", "gonum"},
 	"results/report":     {"results"},
-	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver"},
+	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver", "bench/netlab"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
 	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "results/report", "progressbar", "cli"},
 }
@@ -43,6 +44,9 @@ var externals = map[string]string{
 	"progressbar":  "github.com/schollz/progressbar/v3",
 	"cli":          "github.com/spf13/cobra",
 	"utls":         "github.com/refraction-networking/utls",
+	"netlink":      "github.com/vishvananda/netlink",
+	"netns":        "github.com/vishvananda/netns",
+	"xsys":         "golang.org/x/sys",
 }
 
 // allowed returns every name pkg may import, transitively.
@@ -143,6 +147,8 @@ func TestImportRuleCatchesViolations(t *testing.T) {
 		{"loadgen", module + "/scenarios", false},
 		{"plots", module + "/bench", false},
 		{"bench/testbed", "github.com/goccy/go-yaml", false},
+		{"bench/netlab", "github.com/vishvananda/netlink", true},
+		{"bench/netlab", module + "/scenarios", false},
 		{"bench/cmd/tlsbench", module + "/scenarios", true}, // via bench
 		{"scenarios", "crypto/tls", true},
 		{"scenarios/kex", module + "/results", false},

@@ -19,6 +19,11 @@ func (s *Scenario) Clone() *Scenario {
 	}
 	c.Faults = slices.Clone(s.Faults)
 	c.Close.Notify = clonePtr(s.Close.Notify)
+	if s.Network != nil {
+		n := *s.Network
+		n.RTT = slices.Clone(s.Network.RTT)
+		c.Network = &n
+	}
 	return &c
 }
 

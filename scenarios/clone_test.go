@@ -21,6 +21,9 @@ close: {notify: false}
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A network block cannot be parsed beside source addresses; set it by
+	// hand so that the walk covers it.
+	sc.Network = &scenarios.Network{RTT: scenarios.RTTs{scenarios.Duration(40e6), scenarios.Duration(10e6)}}
 	c := sc.Clone()
 	if !reflect.DeepEqual(sc, c) {
 		t.Fatalf("clone differs from the original:\n%+v\n%+v", sc, c)

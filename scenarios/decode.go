@@ -279,9 +279,11 @@ func (d *decoder) decodeValue(n ast.Node, v reflect.Value, path string, idx []in
 	t := v.Type()
 	switch {
 	case t.Kind() == reflect.Pointer:
+		// idx goes on through the pointer (validate follows it), so that
+		// explicit zeros under it are kept as written too.
 		nv := reflect.New(t.Elem())
 		before := len(d.problems)
-		d.decodeValue(n, nv.Elem(), path, nil)
+		d.decodeValue(n, nv.Elem(), path, idx)
 		if len(d.problems) == before {
 			v.Set(nv)
 		}
@@ -410,8 +412,23 @@ func looksInteger(s *ast.StringNode) bool {
 	return true
 }
 
+// scalarOrList is implemented by slice types whose YAML value may also be
+// a single scalar, meaning a list of that one value (network.rtt: 40ms or
+// [0ms, 40ms]).
+type scalarOrList interface{ scalarOrList() }
+
+var scalarOrListType = reflect.TypeFor[scalarOrList]()
+
 func (d *decoder) decodeSlice(n ast.Node, v reflect.Value, path string, idx []int) {
 	seq, ok := n.(*ast.SequenceNode)
+	if !ok && v.Type().Implements(scalarOrListType) {
+		if _, scalar := scalarText(n); scalar {
+			s := reflect.MakeSlice(v.Type(), 1, 1)
+			d.decodeValue(n, s.Index(0), path, appendIndex(idx, 0))
+			v.Set(s)
+			return
+		}
+	}
 	if !ok {
 		d.fail(n, path, "want %s, got %s", want(v.Type()), describe(n))
 		return
@@ -633,6 +650,9 @@ func describe(n ast.Node) string {
 func want(t reflect.Type) string {
 	if t == reflect.TypeFor[Duration]() {
 		return "a duration"
+	}
+	if t.Implements(scalarOrListType) {
+		return want(t.Elem()) + " or a sequence of them"
 	}
 	switch t.Kind() {
 	case reflect.Struct:

@@ -37,7 +37,8 @@ const (
 // target.server_name is the host part of target.address; one node with
 // round-robin balance applied by the generator and per-node ticket keys
 // and session cache; timeouts of 5s to connect, 10s for the handshake and
-// 10s for what follows it.
+// 10s for what follows it; in a network block, an rtt of 0s and an mtu of
+// 1500.
 func (s *Scenario) Defaults() {
 	if s.Name == "" && s.File != "" {
 		base := filepath.Base(s.File)
@@ -105,6 +106,9 @@ func (s *Scenario) Defaults() {
 		if s.Sweep.Saturated == 0 {
 			s.Sweep.Saturated = 0.9
 		}
+	}
+	if s.Network != nil {
+		s.Network.defaults()
 	}
 	if s.Clients.Think == "" {
 		s.Clients.Think = ThinkConstant

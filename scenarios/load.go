@@ -68,6 +68,17 @@ func (d *decoder) validate(s *Scenario) {
 			} else {
 				v = v.Field(i)
 			}
+			// Copy what is shared with s on the way down, so that the
+			// zero is set in c only.
+			switch {
+			case v.Kind() == reflect.Pointer && !v.IsNil():
+				cp := reflect.New(v.Type().Elem())
+				cp.Elem().Set(v.Elem())
+				v.Set(cp)
+				v = cp.Elem()
+			case v.Kind() == reflect.Slice:
+				v.Set(reflect.AppendSlice(reflect.MakeSlice(v.Type(), 0, v.Len()), v))
+			}
 		}
 		v.SetZero()
 	}

@@ -51,6 +51,12 @@ func TestLoadBad(t *testing.T) {
 		{"unsupported-tag", 2},
 		{"out-of-range", 2},
 		{"faults", 3},
+		{"network-values", 7},
+		{"network-syntax", 5},
+		{"network-bandwidth", 2},
+		{"network-remote", 2},
+		{"network-jitter", 2},
+		{"network-explicit-zero", 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,6 +61,11 @@ type Scenario struct {
 	// bench starts on loopback (see Server).
 	Target Target `yaml:"target" json:"target"`
 
+	// Network, when set, puts an emulated network (round-trip time, loss,
+	// bandwidth) between the generator and the servers bench starts; see
+	// Network. Nil: loopback, as without it.
+	Network *Network `yaml:"network" json:"network,omitempty"`
+
 	// Server is the server software of the nodes that bench starts on
 	// loopback when Target is empty: embedded (the Go testbed), nginx,
 	// haproxy (HAProxy terminating TLS itself) or openssl (openssl

@@ -62,6 +62,7 @@ func (s *Scenario) Validate() error {
 	v.clients(s.Clients)
 	v.phases(s.Phases, s.Sweep != nil)
 	v.target(s.Target)
+	v.network(s)
 	v.topology(s.Topology)
 	if s.Resumption == ResumeCache && s.Topology.SessionCache == tlsfleet.Off {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
@@ -97,7 +98,7 @@ func (s *Scenario) Validate() error {
 			v.add("sweep.step", "gives %d steps, at most %d", int((sw.To-sw.From)/sw.Step)+1, maxSweepSteps)
 		}
 		if sw.StepDuration <= 0 || time.Duration(sw.StepDuration) > time.Hour {
-			v.add("sweep.step_duration", "must be 0..1h, got %s", sw.StepDuration)
+			v.add("sweep.step_duration", "must be positive and at most 1h, got %s", sw.StepDuration)
 		}
 		if sw.P99Limit < 0 {
 			v.add("sweep.p99_limit", "must not be negative, got %s", sw.P99Limit)

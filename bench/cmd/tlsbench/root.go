@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/netlab"
 	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
@@ -31,7 +32,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(runCommand(stdout, stderr), plotCommand(stdout), compareCommand(stdout), reportCommand(stdout), checkCommand(stdout, stderr), certsCommand(), testbedCommand())
+	root.AddCommand(runCommand(stdout, stderr), plotCommand(stdout), compareCommand(stdout), reportCommand(stdout), checkCommand(stdout, stderr), certsCommand(), testbedCommand(), linkCommand())
 	err := root.ExecuteContext(ctx)
 	if err != nil && !started {
 		return &badInputError{err: fmt.Errorf("tlsbench: %w (see tlsbench --help)", err)}
@@ -47,6 +48,18 @@ func testbedCommand() *cobra.Command {
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return testbed.Serve(cmd.Context(), os.Stdin, os.Stdout)
+		},
+	}
+}
+
+func linkCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "link",
+		Short:  "Run the network lab's link (started by tlsbench run; TUN devices on fds 3 and 4, config on stdin)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return netlab.ServeLink(cmd.Context(), os.Stdin, os.Stdout)
 		},
 	}
 }
