@@ -130,11 +130,14 @@ type KindNetwork struct {
 	RoundTripCounts []int64 `json:"round_trip_counts,omitempty"`
 	// FirstFlightBytes is the distribution over the kind's handshakes of
 	// the server's first flight in TLS record bytes (TCP payload): what
-	// the client read from its ClientHello to its next write. After a
-	// HelloRetryRequest it is the flight that answers the second
-	// ClientHello (the largest flight of the handshake is counted, and the
-	// HelloRetryRequest is never it). Its HDR histogram holds bytes, not
-	// µs.
+	// the client read from its ClientHello to its next write (or to the
+	// handshake's end), which is what the server's initial congestion
+	// window must carry. A TLS 1.3 server that sends its session tickets
+	// right after its Finished, as Go's does, has them in it when they
+	// arrive with it. After a HelloRetryRequest it is the flight that
+	// answers the second ClientHello (the largest flight of the handshake
+	// is counted, and the HelloRetryRequest is never it). Its HDR
+	// histogram holds bytes, not µs.
 	FirstFlightBytes *Summary `json:"first_flight_bytes,omitempty"`
 }
 
