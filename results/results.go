@@ -139,6 +139,12 @@ type Labels struct {
 	// Network is the emulated network the run had (its RTT and the rest);
 	// nil on loopback.
 	Network *NetworkLabels `json:"network,omitempty"`
+	// ServerGroups are the embedded testbed's key-exchange groups in its
+	// order of preference (tls.server_groups); empty: Go's defaults.
+	ServerGroups []string `json:"server_groups,omitempty"`
+	// Intermediates is the number of intermediate CAs in the throwaway
+	// chain the servers sent (tls.chain.intermediates).
+	Intermediates int `json:"intermediates,omitempty"`
 }
 
 // TopologyLabels describe the server fleet of a run.

@@ -160,6 +160,12 @@ func (l Labels) Title() string {
 	if l.Target != "" {
 		parts = append(parts, "→ "+l.Target)
 	}
+	if len(l.ServerGroups) > 0 {
+		parts = append(parts, "server groups "+strings.Join(l.ServerGroups, ","))
+	}
+	if l.Intermediates > 0 {
+		parts = append(parts, fmt.Sprintf("chain +%d intermediates", l.Intermediates))
+	}
 	if l.Network != nil {
 		parts = append(parts, l.Network.String())
 	}
