@@ -259,6 +259,21 @@ func (d LinkDelay) Quantile(q float64) float64 {
 	return d.MaxUS
 }
 
+// ShareAtLeast returns a lower bound of the share (0..1) of delays of at
+// least us µs: those in buckets whose lower edge is us or more.
+func (d LinkDelay) ShareAtLeast(us float64) float64 {
+	if d.Count == 0 {
+		return 0
+	}
+	var n uint64
+	for i, c := range d.Buckets {
+		if i > 0 && float64(uint64(1)<<(i-1)) >= us {
+			n += c
+		}
+	}
+	return float64(n) / float64(d.Count)
+}
+
 // MeanUS returns the mean delay, 0 when empty.
 func (d LinkDelay) MeanUS() float64 {
 	if d.Count == 0 {

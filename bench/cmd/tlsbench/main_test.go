@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsbench/tlsbench/bench/netlab"
 	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
@@ -27,6 +28,12 @@ func TestMain(m *testing.M) {
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 		main()
 		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "link" {
+		if err := netlab.ServeLink(context.Background(), os.Stdin, os.Stdout); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	if len(os.Args) > 1 && os.Args[1] == "testbed" {
 		if err := testbed.Serve(context.Background(), os.Stdin, os.Stdout); err != nil {
