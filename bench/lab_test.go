@@ -9,6 +9,7 @@ import (
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/realserver"
 	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
 )
 
 // The acceptance tests of the network lab in runs (issue 12): latencies in
@@ -248,5 +249,35 @@ func TestLabNginx(t *testing.T) {
 	}
 	if hs := inRTTs(m.Kinds.Resumed.LatencyUS.Handshake.P50); hs < 1.0 || hs > 1.3 {
 		t.Errorf("resumed handshake p50 %.3f RTT, want 1.0..1.3", hs)
+	}
+}
+
+// TestPlanNetwork: a network.rtt list becomes one job per value, in order,
+// each named name@rtt and holding its one RTT; --target with a network
+// block is refused, since a remote target has a real network already.
+func TestPlanNetwork(t *testing.T) {
+	sc := scenario(t, "network: {rtt: [0s, 10ms, 150ms]}\n")
+	jobs, err := bench.Plan([]*scenarios.Scenario{sc, scenario(t, "network: {rtt: 40ms}\n")}, bench.Overrides{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range jobs {
+		got = append(got, fmt.Sprintf("%d:%s:%v:%d", j.Index, j.Label, j.Scenario.Network.RTT, j.Repeat))
+	}
+	name := sc.Name
+	want := []string{
+		"0:" + name + "@0s:[0s]:1", "1:" + name + "@10ms:[10ms]:1", "2:" + name + "@150ms:[150ms]:1", "3::[40ms]:1",
+		"0:" + name + "@0s:[0s]:2", "1:" + name + "@10ms:[10ms]:2", "2:" + name + "@150ms:[150ms]:2", "3::[40ms]:2",
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("jobs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(sc.Network.RTT) != 3 {
+		t.Errorf("Plan changed the scenario: rtt %v", sc.Network.RTT)
+	}
+	_, err = bench.Plan([]*scenarios.Scenario{sc}, bench.Overrides{Target: "192.0.2.1:443"}, 1)
+	if err == nil || !strings.Contains(err.Error(), "network: --target sends the load to a server that already has a real network") {
+		t.Errorf("--target with a network block: %v, want it refused", err)
 	}
 }

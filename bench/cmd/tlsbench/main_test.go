@@ -85,6 +85,7 @@ func TestBadInput(t *testing.T) {
 		{"no-scenario", []string{"run"}},
 		{"unknown-command", []string{"runn"}},
 		{"server-name-without-target", []string{"run", "--server-name", "x", "testdata/good-short.yaml"}},
+		{"network-with-target", []string{"run", "--target", "192.0.2.1:443", "testdata/net-short.yaml"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
