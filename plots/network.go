@@ -139,7 +139,7 @@ func (s *set) roundTrips() Chart {
 			for _, k := range []results.Kind{e.merged.Kinds.Full, e.merged.Kinds.Resumed} {
 				r, ok := e.merged.RTTs(k.LatencyUS.Handshake.P50)
 				if k.Count == 0 || !ok {
-					row.Bars = append(row.Bars, Bar{None: true, Text: "-"})
+					row.Bars = append(row.Bars, Bar{None: true})
 					continue
 				}
 				text := fmt.Sprintf("%.2f RTT", r)
