@@ -92,3 +92,17 @@ func writeLink(w io.Writer, run *results.Run) {
 			run.Labels.Network.String(), n.MSS, n.InitCwnd, n.MSS, n.InitialWindowBytes, n.Congestion)
 	}
 }
+
+// networkSetup adds to a setup table (a row per group) the column of the
+// groups' networks, when one had a network link.
+func networkSetup(t *Table, groups []*results.Group) *Table {
+	if !slices.ContainsFunc(groups, func(g *results.Group) bool { return g.Labels().Network != nil }) {
+		return t
+	}
+	cells := make([]string, len(groups))
+	for i, g := range groups {
+		cells[i] = g.Labels().Network.String()
+	}
+	t.insertColumn("topology", "network", cells)
+	return t
+}
