@@ -277,7 +277,9 @@ func (l *labRun) sample(ctx context.Context) *linkSample {
 		return nil
 	}
 	s := &linkSample{at: time.Now()}
-	s.stats, s.err = l.lab.Stats(ctx)
+	// Not ctx's cancellation: an exchange with the link cut short would
+	// leave its replies out of step (netlab bounds each by itself).
+	s.stats, s.err = l.lab.Stats(context.WithoutCancel(ctx))
 	cpu, err := ProcessCPU(l.lab.LinkPID())
 	s.cpu = cpu
 	s.err = errors.Join(s.err, err)
