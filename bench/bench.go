@@ -7,7 +7,9 @@
 // then run through package loadgen, with the CPU of the generator and of
 // the servers measured apart and the servers' own counts read at every
 // phase boundary. Finish stops the fleet, attaches warnings and returns
-// the run as a results.Run.
+// the run as a results.Run. A scenario's network block puts the fleet
+// behind a network lab (lab.go, package bench/netlab), whose link is
+// measured beside it.
 //
 // A set of runs is planned here too: Plan applies the command line's
 // Overrides to each scenario (warning when one changes what a scenario

@@ -281,3 +281,34 @@ func TestPlanNetwork(t *testing.T) {
 		t.Errorf("--target with a network block: %v, want it refused", err)
 	}
 }
+
+// TestLabRealServerProbes: behind a 20 ms link, the connections tlsbench
+// makes to real servers itself cross the link too: s_server's statistics
+// probe (its counts agree with the client's), and HAProxy's front in the
+// server namespace in front of two nginx nodes (the nodes' logs count
+// every handshake the clients made through it).
+func TestLabRealServerProbes(t *testing.T) {
+	needLab(t)
+	tests := []struct {
+		name  string
+		kinds []realserver.Kind
+		yaml  string
+	}{
+		{"openssl", []realserver.Kind{realserver.OpenSSL}, "server: openssl\nclients: {count: 4, concurrency: 1}\n"},
+		{"haproxy front", []realserver.Kind{realserver.Nginx, realserver.HAProxy}, "server: nginx\ntopology: {nodes: 2, balancer: haproxy, balance: round-robin}\nclients: {count: 8, concurrency: 2}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			needServers(t, tt.kinds...)
+			run, m := runLab(t, tt.yaml+"tls: {version: \"1.3\", key: ecdsa-p256}\nresumption: tickets\nnetwork: {rtt: 20ms}\nphases: [{name: warmup, count: 8, record: false}, {name: measure, count: 24}]\n")
+			for _, a := range run.Target.Addresses {
+				if !strings.HasPrefix(a, "198.19.0.") {
+					t.Errorf("the clients dialled %s, want a lab address", a)
+				}
+			}
+			if hs := m.LatencyUS.Handshake.P50 / 20000; hs < 1.0 {
+				t.Errorf("handshake p50 %.2f RTT: the connections did not cross the link", hs)
+			}
+		})
+	}
+}
