@@ -8,6 +8,12 @@ LDFLAGS := -X main.version=$(VERSION)
 # (for example BENCH_FLAGS="--duration 2s" for a quick look).
 BENCH_SCENARIOS ?= $(sort $(wildcard scenarios/core-*.yaml)) $(sort $(wildcard scenarios/topology-*.yaml)) scenarios/aws-clb.yaml scenarios/aws-alb.yaml scenarios/aws-nlb.yaml
 BENCH_FLAGS     ?=
+# The network set of `make bench` (at most 50 s of phases): TLS 1.2 vs 1.3, full vs resumed at
+# 40 ms RTT, a HelloRetryRequest, a chain within and past the initial window, 5 % loss, an RTT
+# sweep. It needs the network lab (root and /dev/net/tun); without it, it is skipped with one line
+# saying why. BENCH_NET_SCENARIOS= leaves it out.
+BENCH_NET_SCENARIOS ?= $(addprefix scenarios/net-,tls12-full.yaml tls12-resumed.yaml tls13-full.yaml tls13-resumed.yaml \
+	hrr.yaml chain-rsa4096-2i.yaml chain-rsa4096-2i-initcwnd4.yaml loss-5pct.yaml rtt-sweep-full.yaml)
 RESULTS         ?= results/runs
 PLOTS           ?= plots/out
 
@@ -23,9 +29,15 @@ build:
 certs: build
 	$(BIN) certs --dir certs
 
-## bench: run the default scenario set against the embedded testbed, print the comparison table, draw the charts into plots/out/ and list them
+## bench: run the default scenario set against the embedded testbed (and its network set behind the lab, when it can run), print the comparison table, draw the charts into plots/out/ and list them
 bench: build certs
-	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS)
+	@net="$(BENCH_NET_SCENARIOS)"; \
+	if [ -n "$$net" ] && ! why=$$($(BIN) link --check 2>&1); then \
+		echo "make bench: the network scenarios are skipped: $$why; to run them, run make bench as root (sudo make bench) where /dev/net/tun exists"; \
+		net=""; \
+	fi; \
+	echo "$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS) $$net"; \
+	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS) $$net
 
 ## bench-real: the scenarios on real servers (nginx, HAProxy; apt-get install nginx libnginx-mod-stream haproxy): session IDs, tickets, the AWS presets on 3 nginx nodes, HAProxy in front
 REAL_SCENARIOS ?= $(sort $(wildcard scenarios/nginx-*.yaml)) $(sort $(wildcard scenarios/haproxy-*.yaml))

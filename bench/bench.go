@@ -7,7 +7,9 @@
 // then run through package loadgen, with the CPU of the generator and of
 // the servers measured apart and the servers' own counts read at every
 // phase boundary. Finish stops the fleet, attaches warnings and returns
-// the run as a results.Run.
+// the run as a results.Run. A scenario's network block puts the fleet
+// behind a network lab (lab.go, package bench/netlab), whose link is
+// measured beside it.
 //
 // A set of runs is planned here too: Plan applies the command line's
 // Overrides to each scenario (warning when one changes what a scenario
@@ -42,6 +44,11 @@ type Options struct {
 	// its config on stdin (Serve). Default: this executable with the
 	// argument "testbed".
 	TestbedCommand []string
+
+	// LinkCommand is the command that runs a network lab's link process
+	// (netlab.ServeLink) for a scenario with a network block. Default:
+	// this executable with the argument "link".
+	LinkCommand []string
 
 	// CertDir is where throwaway testbed certificates are kept. Default:
 	// "certs".
@@ -129,6 +136,7 @@ type runner struct {
 	cfg   loadgen.Config // the generator's, resolved once
 	gen   *loadgen.Generator
 	run   *results.Run
+	lab   *labRun // the network lab; nil on loopback
 	// unobservable is set once the servers' counters could not be read.
 	unobservable bool
 }
@@ -141,7 +149,7 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 		StartedAt:     opts.clock().Now(),
 		Tool:          results.Tool{Version: opts.Version, Go: runtime.Version(), Command: opts.Command},
 		Machine:       Machine(),
-		Label:         j.Scenario.Name,
+		Label:         j.label(),
 		Repeat:        max(j.Repeat, 1),
 		Repeats:       max(j.Repeats, 1),
 		Warnings:      append([]results.Warning{}, j.Warnings...),
@@ -149,20 +157,27 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	if err := readLimits().check(j.Scenario.Clients.Concurrency); err != nil {
 		return nil, err
 	}
-	if j.Scenario.Network != nil {
-		// Refused rather than run on loopback as if the block were not there.
-		return nil, errors.New("bench: a network block is not run yet: the lab (package bench/netlab) is not wired into runs")
-	}
+	removeStaleLabs()
 	s, err := resolveScenario(j.Scenario, opts)
 	if err != nil {
 		return nil, err
 	}
 	var place Placement // loopback
+	var lab *labRun
+	if s.sc.Network != nil {
+		if lab, err = startLab(ctx, s, opts); err != nil {
+			return nil, err
+		}
+		place = lab.placement()
+	}
 	f, err := startFleet(ctx, s, place, opts)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, lab.stop())
 	}
-	r := &runner{sc: s.sc, opts: opts, fleet: f, run: run}
+	if lab != nil {
+		f = &labFleet{Fleet: f, lab: lab}
+	}
+	r := &runner{sc: s.sc, opts: opts, fleet: f, run: run, lab: lab}
 	run.Target = f.Target()
 	run.Warnings = append(run.Warnings, s.warnings...)
 	cfgJSON, err := json.Marshal(s.sc)
@@ -172,11 +187,17 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	}
 	run.Scenario = results.Scenario{Name: s.sc.Name, File: s.sc.File, Config: cfgJSON}
 	run.Labels = labels(s.sc)
+	if lab != nil {
+		run.Network = lab.network()
+		run.Labels.Network = lab.labels(s.sc.Network)
+		run.Warnings = append(run.Warnings, lab.warnings(s.sc.Network)...)
+	}
 	lcfg, err := generatorConfig(s.sc, f, place)
 	if err != nil {
 		f.Stop()
 		return nil, err
 	}
+	lcfg.RoundTrips = lab != nil
 	lcfg.Grace = opts.Grace
 	lcfg.Clock = opts.clock()
 	r.cfg = lcfg
@@ -211,6 +232,9 @@ func (r *runner) phases(ctx context.Context) error {
 		ph, err := r.gen.Run(ctx, lp, progress)
 		after, aerr := r.snapshot(context.WithoutCancel(ctx))
 		fillServerSide(&ph, before, after)
+		if w := r.lab.fill(&ph, before.link, after.link); w != nil {
+			run.Warnings = append(run.Warnings, *w)
+		}
 		// A server that stops answering is measured, not fatal: the run
 		// goes on and the result says from when its counts are missing.
 		if serr := errors.Join(berr, aerr); serr != nil && !r.unobservable {
@@ -265,6 +289,7 @@ func (r *runner) finish(ctx context.Context, runErr error) (*results.Run, error)
 type snapshot struct {
 	cpu    cpuSample
 	counts *ServerCounts
+	link   *linkSample // the network lab's link; nil without one
 }
 
 // snapshot reads the counters at a phase boundary. The CPU counters are
@@ -275,6 +300,7 @@ func (r *runner) snapshot(ctx context.Context) (snapshot, error) {
 	var err error
 	snap.counts, err = r.fleet.Counts(ctx)
 	snap.cpu = sampleCPU(r.fleet.PIDs())
+	snap.link = r.lab.sample(ctx)
 	return snap, err
 }
 

@@ -15,14 +15,23 @@ import (
 	"testing"
 
 	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/netlab"
 	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
 
-// TestMain lets the test binary serve as the testbed child: bench starts
-// it as "<test binary> testbed", as the real binary is started.
+// TestMain lets the test binary serve as the testbed child and as a
+// network lab's link: bench starts it as "<test binary> testbed" and
+// "<test binary> link", as the real binary is started.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "link" {
+		if err := netlab.ServeLink(context.Background(), os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "testbed" {
 		if err := testbed.Serve(context.Background(), os.Stdin, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -34,7 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 func options(t *testing.T) bench.Options {
-	return bench.Options{TestbedCommand: []string{os.Args[0], "testbed"}, CertDir: certDir}
+	return bench.Options{TestbedCommand: []string{os.Args[0], "testbed"}, LinkCommand: []string{os.Args[0], "link"}, CertDir: certDir}
 }
 
 // certDir is shared by the tests of this package so that certificates are

@@ -31,11 +31,12 @@ const ServerName = "tlsbench.test"
 const certLifetime = 30 * 24 * time.Hour
 
 // CertSet is the files of one key type's throwaway chain: a CA and a leaf
-// for ServerName signed by it.
+// for ServerName signed by it, or through intermediate CAs (EnsureChain).
 type CertSet struct {
 	// CAFile is the CA certificate (PEM), which clients trust.
 	CAFile string
-	// CertFile is the leaf certificate followed by the CA (PEM).
+	// CertFile is the leaf certificate followed by the intermediates, the
+	// nearest first, and the CA (PEM): the chain the servers send.
 	CertFile string
 	// KeyFile is the leaf's private key (PEM, mode 0600).
 	KeyFile string
@@ -47,31 +48,43 @@ type CertSet struct {
 // day. The directory is created 0700 and key files 0600. Private keys are
 // written only there: never to results or logs.
 func EnsureCerts(dir string, key scenarios.KeyType) (CertSet, error) {
+	return EnsureChain(dir, key, 0)
+}
+
+// EnsureChain is EnsureCerts for a chain with intermediates intermediate
+// CAs between the CA and the leaf (tls.chain.intermediates), every one of
+// key's type, kept under dir/<key>-<intermediates>i/ (dir/<key>/ for
+// none, EnsureCerts's chain).
+func EnsureChain(dir string, key scenarios.KeyType, intermediates int) (CertSet, error) {
 	// Absolute paths: real servers run in directories of their own.
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return CertSet{}, fmt.Errorf("bench: certificates: %w", err)
 	}
 	d := filepath.Join(abs, string(key))
+	if intermediates > 0 {
+		d += fmt.Sprintf("-%di", intermediates)
+	}
 	set := CertSet{
 		CAFile:   filepath.Join(d, "ca.pem"),
 		CertFile: filepath.Join(d, "leaf.pem"),
 		KeyFile:  filepath.Join(d, "leaf.key"),
 	}
-	if fresh(set) {
+	if fresh(set, intermediates+2) {
 		return set, nil
 	}
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return CertSet{}, fmt.Errorf("bench: certificates: %w", err)
 	}
-	if err := makeChain(set, key); err != nil {
+	if err := makeChain(set, key, intermediates); err != nil {
 		return CertSet{}, fmt.Errorf("bench: certificates for %s: %w", key, err)
 	}
 	return set, nil
 }
 
-// fresh reports whether set's files exist, parse and stay valid for a day.
-func fresh(set CertSet) bool {
+// fresh reports whether set's files exist, parse, hold a chain of certs
+// certificates and stay valid for a day.
+func fresh(set CertSet, certs int) bool {
 	for _, f := range []string{set.CAFile, set.KeyFile} {
 		if _, err := os.Stat(f); err != nil {
 			return false
@@ -81,18 +94,24 @@ func fresh(set CertSet) bool {
 	if err != nil {
 		return false
 	}
-	b, _ := pem.Decode(data)
+	b, rest := pem.Decode(data)
 	if b == nil {
 		return false
 	}
+	n := 1
+	for p, r := pem.Decode(rest); p != nil; p, r = pem.Decode(r) {
+		n++
+	}
 	c, err := x509.ParseCertificate(b.Bytes)
-	return err == nil && time.Until(c.NotAfter) > 24*time.Hour
+	return err == nil && n == certs && time.Until(c.NotAfter) > 24*time.Hour
 }
 
 func newKey(key scenarios.KeyType) (crypto.Signer, error) {
 	switch key {
 	case scenarios.RSA2048:
 		return rsa.GenerateKey(rand.Reader, 2048)
+	case scenarios.RSA4096:
+		return rsa.GenerateKey(rand.Reader, 4096)
 	case scenarios.ECDSAP256:
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case scenarios.Ed25519:
@@ -102,7 +121,7 @@ func newKey(key scenarios.KeyType) (crypto.Signer, error) {
 	return nil, fmt.Errorf("unknown key type %q", key)
 }
 
-func makeChain(set CertSet, key scenarios.KeyType) error {
+func makeChain(set CertSet, key scenarios.KeyType, intermediates int) error {
 	caKey, err := newKey(key)
 	if err != nil {
 		return err
@@ -124,7 +143,8 @@ func makeChain(set CertSet, key scenarios.KeyType) error {
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLenZero:        true,
+		MaxPathLen:            intermediates,
+		MaxPathLenZero:        intermediates == 0,
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
 	if err != nil {
@@ -134,8 +154,38 @@ func makeChain(set CertSet, key scenarios.KeyType) error {
 	if err != nil {
 		return err
 	}
+	// Intermediates, each signed by the one above it; the nearest to the
+	// leaf is served first.
+	issuer, issuerKey := ca, caKey
+	var middle [][]byte
+	for i := intermediates; i >= 1; i-- {
+		k, err := newKey(key)
+		if err != nil {
+			return err
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber:          serial(),
+			Subject:               pkix.Name{CommonName: fmt.Sprintf("tlsbench throwaway intermediate CA %d (%s)", i, key)},
+			NotBefore:             now,
+			NotAfter:              now.Add(certLifetime),
+			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+			BasicConstraintsValid: true,
+			IsCA:                  true,
+			MaxPathLen:            i - 1,
+			MaxPathLenZero:        i == 1,
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, k.Public(), issuerKey)
+		if err != nil {
+			return err
+		}
+		if issuer, err = x509.ParseCertificate(der); err != nil {
+			return err
+		}
+		issuerKey = k
+		middle = append([][]byte{der}, middle...)
+	}
 	usage := x509.KeyUsageDigitalSignature
-	if key == scenarios.RSA2048 {
+	if key == scenarios.RSA2048 || key == scenarios.RSA4096 {
 		usage |= x509.KeyUsageKeyEncipherment
 	}
 	leafTmpl := &x509.Certificate{
@@ -147,7 +197,7 @@ func makeChain(set CertSet, key scenarios.KeyType) error {
 		KeyUsage:     usage,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, leafKey.Public(), caKey)
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, issuer, leafKey.Public(), issuerKey)
 	if err != nil {
 		return err
 	}
@@ -155,7 +205,11 @@ func makeChain(set CertSet, key scenarios.KeyType) error {
 	if err != nil {
 		return err
 	}
-	chain := append(pemBlock("CERTIFICATE", leafDER), pemBlock("CERTIFICATE", caDER)...)
+	chain := pemBlock("CERTIFICATE", leafDER)
+	for _, der := range middle {
+		chain = append(chain, pemBlock("CERTIFICATE", der)...)
+	}
+	chain = append(chain, pemBlock("CERTIFICATE", caDER)...)
 	// The key first, so that a leaf never exists without its key.
 	return errors.Join(
 		writeFile(set.KeyFile, pemBlock("PRIVATE KEY", keyDER), 0o600),
@@ -205,10 +259,14 @@ func userCert(set CertSet) (string, scenarios.KeyType, []results.Warning, error)
 	var key scenarios.KeyType
 	switch k := leaf.PublicKey.(type) {
 	case *rsa.PublicKey:
-		if k.N.BitLen() != 2048 {
-			return "", "", nil, fmt.Errorf("bench: %s: an RSA-%d key; tlsbench knows rsa-2048, ecdsa-p256 and ed25519", set.CertFile, k.N.BitLen())
+		switch k.N.BitLen() {
+		case 2048:
+			key = scenarios.RSA2048
+		case 4096:
+			key = scenarios.RSA4096
+		default:
+			return "", "", nil, fmt.Errorf("bench: %s: an RSA-%d key; tlsbench knows rsa-2048, rsa-4096, ecdsa-p256 and ed25519", set.CertFile, k.N.BitLen())
 		}
-		key = scenarios.RSA2048
 	case *ecdsa.PublicKey:
 		if k.Curve != elliptic.P256() {
 			return "", "", nil, fmt.Errorf("bench: %s: an ECDSA %s key; tlsbench knows rsa-2048, ecdsa-p256 and ed25519", set.CertFile, k.Curve.Params().Name)

@@ -231,6 +231,13 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 		SessionLifetime:  time.Duration(topo.SessionLifetime),
 		HandshakeTimeout: time.Duration(sc.Timeouts.Handshake) + time.Duration(sc.Timeouts.IO),
 	}
+	for _, g := range sc.TLS.ServerGroups {
+		id, ok := g.ID()
+		if !ok {
+			return nil, fmt.Errorf("bench: unknown group %q", g)
+		}
+		tcfg.CurvePreferences = append(tcfg.CurvePreferences, id)
+	}
 	store := "stateless tickets (crypto/tls EncryptTicket), " + string(topo.TicketKeys) + " ticket keys"
 	if topo.TicketKeys == tlsfleet.Off {
 		store = "no tickets: the servers issue none"

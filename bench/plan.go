@@ -20,11 +20,24 @@ type Job struct {
 	// Warnings go into the run's result before its own (code
 	// results.WarnScenarioOverridden: an override changed what the scenario measures).
 	Warnings []results.Warning
-	// Index is the scenario's index in the set.
+	// Index is the run's index in the set: the scenario's, counting each
+	// value of a network.rtt list as a scenario of its own.
 	Index int
 	// Repeat is the job's repeat of its scenario, from 1 to Repeats, the
 	// number of times the set runs. Zero means 1.
 	Repeat, Repeats int
+	// Label names the run (results.Run.Label). Empty: the scenario's
+	// name. Plan names each run of a scenario whose network.rtt lists
+	// several values "name@<rtt>".
+	Label string
+}
+
+// label returns the name of the job's run.
+func (j Job) label() string {
+	if j.Label != "" {
+		return j.Label
+	}
+	return j.Scenario.Name
 }
 
 // Overrides are changes made to every scenario of a set, from the command
@@ -79,6 +92,9 @@ func (o Overrides) Apply(sc *scenarios.Scenario) (*scenarios.Scenario, []results
 				}
 			}
 		}
+	}
+	if o.Target != "" && out.Network != nil {
+		return nil, nil, fmt.Errorf("%s: network: --target sends the load to a server that already has a real network between it and this machine; the network lab emulates one in front of the servers tlsbench starts: leave out --target, or the scenario's network block", sc.File)
 	}
 	if o.Target != "" {
 		if topo := topologyWords(out); topo != "" {
@@ -148,21 +164,30 @@ func topologyWords(sc *scenarios.Scenario) string {
 // repeats times over and interleaved: every scenario once, then every
 // scenario again, so that drift over time (a warming machine, other load)
 // hits every scenario alike. Each scenario is copied, not changed, once for
-// all its repeats. The error joins every scenario's problems, each
-// prefixed by its file.
+// all its repeats. A scenario whose network.rtt lists several round-trip
+// times becomes one job per value, in order (Scenario.PerRTT), each on a
+// lab of its own and named "name@<rtt>" (Job.Label). The error joins every
+// scenario's problems, each prefixed by its file.
 func Plan(scs []*scenarios.Scenario, o Overrides, repeats int) ([]Job, error) {
 	if repeats < 1 {
 		return nil, fmt.Errorf("bench: repeats must be at least 1, got %d", repeats)
 	}
 	var errs []error
 	set := make([]Job, 0, len(scs))
-	for i, sc := range scs {
+	for _, sc := range scs {
 		out, ws, err := o.Apply(sc)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		set = append(set, Job{Scenario: out, Warnings: ws, Index: i, Repeats: repeats})
+		per := out.PerRTT()
+		for _, one := range per {
+			j := Job{Scenario: one, Warnings: ws, Index: len(set), Repeats: repeats}
+			if len(per) > 1 {
+				j.Label = labelRTT(one.Name, one.Network.RTT[0])
+			}
+			set = append(set, j)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -73,7 +73,11 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 		dir = "certs"
 	}
 	var err error
-	if s.certs, err = EnsureCerts(dir, sc.TLS.Key); err != nil {
+	intermediates := 0
+	if sc.TLS.Chain != nil {
+		intermediates = sc.TLS.Chain.Intermediates
+	}
+	if s.certs, err = EnsureChain(dir, sc.TLS.Key, intermediates); err != nil {
 		return nil, err
 	}
 	if s.roots, err = loadPool(s.certs.CAFile); err != nil {
@@ -215,6 +219,12 @@ func labels(sc *scenarios.Scenario) results.Labels {
 	}
 	for _, g := range sc.TLS.Groups {
 		l.Groups = append(l.Groups, string(g))
+	}
+	for _, g := range sc.TLS.ServerGroups {
+		l.ServerGroups = append(l.ServerGroups, string(g))
+	}
+	if sc.TLS.Chain != nil {
+		l.Intermediates = sc.TLS.Chain.Intermediates
 	}
 	if !sc.Target.Embedded() {
 		l.Server, l.Target = "remote", sc.Target.Address

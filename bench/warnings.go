@@ -81,7 +81,11 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 		case c.MachineBusy >= machineSaturated && c.ServerObserved && c.ClientUtil > c.ServerUtil:
 			add(results.WarnGeneratorCPUBound, p.Name, "the machine was %.0f%% busy and the generator used more CPU than the server (%.2f vs %.2f cores): the shared CPU, and the generator's share of it, limited the rate; compare CPU per handshake rather than rates", 100*c.MachineBusy, c.ClientUtil, c.ServerUtil)
 		}
-		if other := c.MachineBusy*float64(runtime.NumCPU()) - c.ClientUtil - c.ServerUtil; c.ServerObserved && other > otherLoadCores {
+		var linkUtil float64 // the network lab's link is tlsbench's too
+		if p.Link != nil {
+			linkUtil = p.Link.CPUUtil
+		}
+		if other := c.MachineBusy*float64(runtime.NumCPU()) - c.ClientUtil - c.ServerUtil - linkUtil; c.ServerObserved && other > otherLoadCores {
 			add(results.WarnOtherLoad, p.Name, "%.2f cores were busy outside tlsbench and its servers: other load on the machine disturbs the numbers", other)
 		}
 		if s := p.Server; s != nil {
@@ -123,7 +127,7 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 			add(results.WarnNoHandshakes, p.Name, "no handshake completed in this phase")
 		}
 	}
-	return ws
+	return append(ws, networkWarnings(run)...)
 }
 
 func abs(x int64) int64 {

@@ -93,6 +93,7 @@ type worker struct {
 	dialer  net.Dialer
 	buf     []byte
 	cc      countingConn // reused by every connection of the worker
+	rt      tripConn     // around cc during a handshake (Config.RoundTrips)
 	stats   *stats
 	iv      workerInterval
 	tls     *tls.Config  // shared by the worker's clients; immutable
@@ -173,6 +174,9 @@ type outcome struct {
 	version     uint16
 	suite       uint16
 	curve       tls.CurveID
+	helloRetry  bool  // the server sent a HelloRetryRequest
+	trips       int   // round trips of the handshake (Config.RoundTrips)
+	flight      int64 // the server's first flight, bytes (Config.RoundTrips)
 }
 
 func (w *worker) pickNode(c *client) int {
@@ -243,7 +247,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		}
 		raw.Close()
 		o.in, o.out = w.cc.in, w.cc.out
-		w.cc.Conn = nil
+		w.cc.Conn, w.rt.Conn = nil, nil
 	}()
 	// Socket deadlines are on the real clock, which the poller reads.
 	raw.SetDeadline(time.Now().Add(cfg.HandshakeTimeout))
@@ -252,9 +256,10 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		return
 	}
 	w.caches.cur = c.cache
-	tc = tls.Client(&w.cc, w.tls)
+	tc = tls.Client(w.handshakeConn(), w.tls)
 	err = tc.HandshakeContext(run.hard)
 	o.handshake = clk.Now().Sub(established)
+	w.endHandshake(o)
 	if err != nil {
 		o.fail(StageHandshake, err)
 		return
@@ -262,6 +267,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 	st := tc.ConnectionState()
 	o.resumed = st.DidResume
 	o.version, o.suite, o.curve = st.Version, st.CipherSuite, st.CurveID
+	o.helloRetry = st.HelloRetryRequest
 
 	if err := w.after(tc, raw, c, puts); err != nil {
 		o.fail(StageAfter, err)

@@ -221,6 +221,16 @@ type Config struct {
 	// namespace. Nil: d.DialContext(ctx, "tcp", address).
 	Dial func(ctx context.Context, d *net.Dialer, address string) (net.Conn, error)
 
+	// RoundTrips counts, on every connection, the handshake's round trips
+	// (the client's writes each followed by a read that needed new data)
+	// and the bytes of the server's first flight, into each kind's
+	// results.KindNetwork. It is meant for runs behind a network link,
+	// where round trips are what the latency is made of; it puts a
+	// counting wrapper (a worker's field, no allocation) between the TLS
+	// engine and the connection during the handshake. False: neither is
+	// counted, and the wrapper is not used.
+	RoundTrips bool
+
 	// Clock is the time source of every time the generator reads or waits
 	// for: connect and handshake latencies, a connection's end (which
 	// files it in its interval), think times, the open-loop schedule, a
@@ -328,6 +338,9 @@ func New(cfg Config) (*Generator, error) {
 			buf:    make([]byte, 16<<10),
 			stats:  newStats(len(cfg.Targets)),
 			iv:     workerInterval{hist: newIntervalHistogram()},
+		}
+		if cfg.RoundTrips {
+			wk.stats.trips = newTripStats()
 		}
 		for i := w; i < cfg.Clients; i += cfg.Concurrency {
 			wk.clients = append(wk.clients, g.clients[i])

@@ -427,8 +427,9 @@ func (w *worker) connectIDs(run *phaseRun, c *client, o *outcome, established ti
 	if offer != nil {
 		o.issuer = st.issuer
 	}
-	conn, err := st.client.Handshake(run.hard, &w.cc, offer)
+	conn, err := st.client.Handshake(run.hard, w.handshakeConn(), offer)
 	o.handshake = w.g.clock.Now().Sub(established)
+	w.endHandshake(o)
 	if err != nil {
 		o.stage, o.err, o.class, o.failed = StageHandshake, err, classifyIDs(err), true
 		// As crypto/tls drops a ticket after a failed resumption (RFC

@@ -43,6 +43,12 @@ type stats struct {
 	matrix [][]cell
 	nodes  []nodeStats
 
+	// helloRetry counts completed handshakes with a HelloRetryRequest.
+	helloRetry int64
+	// trips counts round trips and first flights (Config.RoundTrips);
+	// nil otherwise.
+	trips *tripStats
+
 	// Open loop: uncorrected connect latency, schedule lag, late starts.
 	uncorrected, lag *hdrhistogram.Histogram
 	late             int64
@@ -83,7 +89,10 @@ func newStats(nodes int) *stats {
 
 func (s *stats) reset() {
 	connect, handshake, whole, matrix, nodes := s.connect, s.handshake, s.whole, s.matrix, s.nodes
-	uncorrected, lag := s.uncorrected, s.lag
+	uncorrected, lag, trips := s.uncorrected, s.lag, s.trips
+	if trips != nil {
+		trips.reset()
+	}
 	for k := range numKinds {
 		connect[k].Reset()
 		handshake[k].Reset()
@@ -95,7 +104,7 @@ func (s *stats) reset() {
 		clear(matrix[i])
 	}
 	clear(nodes)
-	*s = stats{connect: connect, handshake: handshake, whole: whole, matrix: matrix, nodes: nodes, uncorrected: uncorrected, lag: lag}
+	*s = stats{connect: connect, handshake: handshake, whole: whole, matrix: matrix, nodes: nodes, uncorrected: uncorrected, lag: lag, trips: trips}
 }
 
 // record files one connection's outcome.
@@ -163,6 +172,12 @@ func (s *stats) record(o *outcome) {
 		s.noSession++
 	}
 	s.recordNegotiated(o.version, o.suite, o.curve)
+	if o.helloRetry {
+		s.helloRetry++
+	}
+	if s.trips != nil {
+		s.trips.record(k, o)
+	}
 	s.completed.Add(1)
 }
 
@@ -227,6 +242,7 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		out.Handshakes.Resumed += s.count[kindResumed]
 		out.Handshakes.Offered += s.offered
 		out.Handshakes.Failed += s.failed
+		out.Handshakes.HelloRetry += s.helloRetry
 		out.OutOfRange += s.outOfRange
 		out.Fallbacks[string(tlsfleet.NoSession)] += s.noSession
 		out.Fallbacks[string(tlsfleet.OfferedNotResumed)] += s.offeredNotResumed
@@ -286,6 +302,9 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		}
 	}
 	out.BytesPerHandshake = perHandshake(out2[0]+out2[1], in[0]+in[1], out.Handshakes.Completed())
+	if e := g.collectTrips(&out); e != nil && err == nil {
+		err = e
+	}
 	for c := range numErrorClasses {
 		for st := range numStages {
 			if n := errs[c][st]; n > 0 {

@@ -45,8 +45,9 @@ type set struct {
 }
 
 // Build returns the chart specs of runs: rate, latency, cpu, bytes and
-// timeline, then, when a run had more than one server node, resumption
-// and one matrix chart per such run. An empty set, or a set in which no
+// timeline; then, when a run had a network link, rtt and round-trips;
+// then, when a run had more than one server node, resumption and one
+// matrix chart per such run. An empty set, or a set in which no
 // run has a measured phase, is an error; a run without a measured phase
 // among others is left out with a note.
 func Build(runs []*results.Run) ([]Chart, error) {
@@ -58,6 +59,9 @@ func Build(runs []*results.Run) ([]Chart, error) {
 		return nil, err
 	}
 	charts := []Chart{s.rate(), s.latency(), s.cpu(), s.bytes(), s.timeline()}
+	if s.networked() {
+		charts = append(charts, s.rtt(), s.roundTrips())
+	}
 	if s.multiNode() {
 		charts = append(charts, s.resumption())
 		used := map[string]bool{}
@@ -194,6 +198,9 @@ func where(runs []*results.Run) string {
 		"server: " + strings.Join(server, " / "),
 		"machine: " + strings.Join(machine, " / "),
 		strings.Join(load, " / "),
+	}
+	if n := networkWhere(runs); n != "" {
+		parts = append(parts, n)
 	}
 	if len(tool) > 0 {
 		parts = append(parts, strings.Join(tool, " / "))

@@ -1,8 +1,9 @@
 // Package plots draws the charts of a set of runs for a design review:
 // handshakes per second, the handshake-latency percentile spectrum, CPU
-// and bytes per handshake, rate and p99 over time, and, for runs against
-// several server nodes, the resumption rate and the node × node resumption
-// matrix.
+// and bytes per handshake, rate and p99 over time; for runs behind a
+// network link, handshake latency against the round-trip time and in
+// round trips; and, for runs against several server nodes, the
+// resumption rate and the node × node resumption matrix.
 //
 // It works in two steps. Build turns []*results.Run into chart specs
 // ([]Chart): pure data that says what each chart shows (rows, series,
@@ -35,7 +36,8 @@ type Chart struct {
 	Name string `json:"name"`
 	// Title says what the chart shows.
 	Title string `json:"title"`
-	// Subtitle says where: server, machine, clients, tool version.
+	// Subtitle says where: server, machine, clients, the network (when a
+	// run had one), tool version.
 	Subtitle string `json:"subtitle,omitempty"`
 
 	Bars  *Bars  `json:"bars,omitempty"`

@@ -59,6 +59,10 @@ func (r *Run) Measured() (Phase, error) {
 //     the largest p99 of the phases: a bound, not a merge.
 //   - Intervals are concatenated, their StartS made relative to the
 //     earliest phase start.
+//   - Behind a network link: HelloRetryRequests and each kind's round-trip
+//     counts add up (the median read again), the first-flight histograms
+//     are added exactly, and the link's counters and CPU add up (see
+//     mergeNetwork).
 //
 // The phases may come from several runs (the repeats of a scenario); then
 // the result describes all of them together. An error means a histogram
@@ -212,6 +216,9 @@ func addPhases(phases []Phase) (Phase, error) {
 		if err := mergeSummary(&m, phases, f); err != nil {
 			return Phase{}, err
 		}
+	}
+	if err := mergeNetwork(&m, phases); err != nil {
+		return Phase{}, err
 	}
 	return m, nil
 }

@@ -89,6 +89,10 @@ type Run struct {
 	// Faults are the failures the scenario injected, in order.
 	Faults []Fault `json:"faults,omitempty"`
 
+	// Network is the emulated network between the generator and the
+	// servers as the lab ran it; nil on loopback (no network block).
+	Network *Network `json:"network,omitempty"`
+
 	// Warnings are conditions that limit how far the numbers can be
 	// trusted. Never nil in a written file (an empty list means none).
 	Warnings []Warning `json:"warnings"`
@@ -132,6 +136,15 @@ type Labels struct {
 	AfterHandshake string `json:"after_handshake"`
 	// Topology is the server fleet's shape.
 	Topology TopologyLabels `json:"topology"`
+	// Network is the emulated network the run had (its RTT and the rest);
+	// nil on loopback.
+	Network *NetworkLabels `json:"network,omitempty"`
+	// ServerGroups are the embedded testbed's key-exchange groups in its
+	// order of preference (tls.server_groups); empty: Go's defaults.
+	ServerGroups []string `json:"server_groups,omitempty"`
+	// Intermediates is the number of intermediate CAs in the throwaway
+	// chain the servers sent (tls.chain.intermediates).
+	Intermediates int `json:"intermediates,omitempty"`
 }
 
 // TopologyLabels describe the server fleet of a run.
@@ -324,6 +337,10 @@ type Phase struct {
 	// 60 s), which HDR cannot hold. They are not in the percentiles; a
 	// warning says so.
 	OutOfRange int64 `json:"out_of_range,omitempty"`
+
+	// Link is what the emulated network's link did in the phase window
+	// (its counters and CPU); nil on loopback.
+	Link *Link `json:"link,omitempty"`
 }
 
 // Handshakes counts the connections of a phase by outcome. Total = Full +
@@ -341,6 +358,12 @@ type Handshakes struct {
 	Offered int64 `json:"offered"`
 	// Failed is connections whose dial or handshake failed.
 	Failed int64 `json:"failed"`
+	// HelloRetry is completed handshakes in which the server answered the
+	// first ClientHello with a HelloRetryRequest
+	// (ConnectionState.HelloRetryRequest on the client): the client's key
+	// shares held none of the groups the server prefers, which costs a
+	// round trip.
+	HelloRetry int64 `json:"hello_retry"`
 }
 
 // Latency holds the latency summaries of a set of handshakes.
@@ -389,6 +412,9 @@ type Kind struct {
 	// BytesPerHandshake is the mean bytes each way of this kind's
 	// connections (see Phase.BytesPerHandshake).
 	BytesPerHandshake Bytes `json:"bytes_per_handshake"`
+	// KindNetwork holds the round trips and the server's first flight,
+	// counted when a network link is present.
+	KindNetwork
 }
 
 // CPUPerHandshake is CPU microseconds per completed handshake.

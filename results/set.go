@@ -135,8 +135,9 @@ func (l Labels) setupKey(name string) string {
 
 // Title names the setup in a few words: "TLS 1.3 · ecdsa-p256 · x25519",
 // with the topology when there is more than one node or a preset, the
-// server software when it is a real server, and the target when it is
-// remote. The resumption mode is not in it.
+// server software when it is a real server, the target when it is
+// remote, and the network when there is one ("40ms RTT, 1% loss"). The
+// resumption mode is not in it.
 func (l Labels) Title() string {
 	var parts []string
 	if l.TLSVersion != "" {
@@ -158,6 +159,15 @@ func (l Labels) Title() string {
 	}
 	if l.Target != "" {
 		parts = append(parts, "→ "+l.Target)
+	}
+	if len(l.ServerGroups) > 0 {
+		parts = append(parts, "server groups "+strings.Join(l.ServerGroups, ","))
+	}
+	if l.Intermediates > 0 {
+		parts = append(parts, fmt.Sprintf("chain +%d intermediates", l.Intermediates))
+	}
+	if l.Network != nil {
+		parts = append(parts, l.Network.String())
 	}
 	if len(parts) == 0 {
 		return "unknown setup"

@@ -28,6 +28,10 @@ const (
 	WarnServerUnobservable WarningCode = "server_unobservable"
 	WarnScenarioOverridden WarningCode = "scenario_overridden"
 	WarnPartial            WarningCode = "partial"
+	// The network lab's (a scenario's network block).
+	WarnFirstFlightExceedsInitCwnd WarningCode = "first_flight_exceeds_initcwnd"
+	WarnLinkSaturated              WarningCode = "link_saturated"
+	WarnLabAdjusted                WarningCode = "lab_adjusted"
 )
 
 // warningCodes is every code with its meaning, in the order above.
@@ -59,6 +63,9 @@ func warningCodes() []struct {
 		{WarnServerUnobservable, "the servers' own counters could not be read: server-side counts are missing"},
 		{WarnScenarioOverridden, "a command-line override changed what the scenario measures (the warning says how)"},
 		{WarnPartial, "the run was cut short: its numbers cover only what was measured up to the stop"},
+		{WarnFirstFlightExceedsInitCwnd, "the server's first flight was larger than its initial congestion window (initcwnd × MSS): the handshake waited one TCP round trip more"},
+		{WarnLinkSaturated, "the emulated link queued, delayed or dropped packets the scenario did not ask for: its latencies include the link's own limits"},
+		{WarnLabAdjusted, "the network lab could not run exactly as the scenario asked (the warning says what it did instead)"},
 	}
 }
 

@@ -8,6 +8,8 @@ import "slices"
 func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.TLS.Groups = slices.Clone(s.TLS.Groups)
+	c.TLS.ServerGroups = slices.Clone(s.TLS.ServerGroups)
+	c.TLS.Chain = clonePtr(s.TLS.Chain)
 	c.Clients.SourceAddresses = slices.Clone(s.Clients.SourceAddresses)
 	c.Phases = slices.Clone(s.Phases)
 	for i, p := range c.Phases {

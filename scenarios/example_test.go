@@ -42,7 +42,7 @@ topology:
 	// warmup 2s false
 	// measure 10s true
 	// 3 problems:
-	// scenarios/bad.yaml:3:8: tls.key: unknown key type "rsa-1024" (want rsa-2048, ecdsa-p256 or ed25519)
+	// scenarios/bad.yaml:3:8: tls.key: unknown key type "rsa-1024" (want rsa-2048, ecdsa-p256, ed25519 or rsa-4096)
 	// scenarios/bad.yaml:5:3: topology.nodez: unknown key "nodez" (known: preset, nodes, balancer, balance, ticket_keys, session_cache, rotate_keys_every, rotation_overlap, rotation_stagger, session_lifetime)
 	// scenarios/bad.yaml:6:10: topology.nodes: must be 1..64, got 0
 }

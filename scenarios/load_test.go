@@ -313,7 +313,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"valid", func(s *scenarios.Scenario) {}, nil},
 		{"key type", func(s *scenarios.Scenario) { s.TLS.Key = "rsa-1024" },
-			[]string{`tls.key: unknown key type "rsa-1024" (want rsa-2048, ecdsa-p256 or ed25519)`}},
+			[]string{`tls.key: unknown key type "rsa-1024" (want rsa-2048, ecdsa-p256, ed25519 or rsa-4096)`}},
 		{"tls12 ecdsa without p256", func(s *scenarios.Scenario) {
 			s.TLS.Version = scenarios.TLS12
 			s.TLS.Groups = []kex.Group{kex.X25519, kex.P384}

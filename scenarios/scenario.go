@@ -106,7 +106,8 @@ type TLS struct {
 	Version Version `yaml:"version" json:"version"`
 
 	// Key is the type of the server's certificate key on the embedded
-	// testbed: rsa-2048, ecdsa-p256 or ed25519. Default: ecdsa-p256. For a
+	// testbed: rsa-2048, ecdsa-p256, ed25519 or rsa-4096. Default:
+	// ecdsa-p256. For a
 	// remote target it records what the user expects and is checked
 	// against the certificate the server presents.
 	Key KeyType `yaml:"key" json:"key"`
@@ -136,6 +137,34 @@ type TLS struct {
 	// handshake verifies the chain). The handshake signature is checked
 	// on every connection either way. Default: cached.
 	Verify VerifyMode `yaml:"verify" json:"verify"`
+
+	// ServerGroups are the key-exchange groups the embedded testbed's
+	// nodes accept, in their order of preference (each node's
+	// tls.Config.CurvePreferences), by their names in package kex. A
+	// TLS 1.3 server picks the first of them the client supports; when
+	// the client's first ClientHello carries no key share for it, the
+	// server answers with a HelloRetryRequest, which costs a round trip
+	// (counted in .phases[].handshakes.hello_retry). Go's client sends key
+	// shares for its first preference only (and X25519 beside a hybrid
+	// first choice), so server_groups: [p256] draws a HelloRetryRequest
+	// from every TLS 1.3 client of Go's default offer. Empty: Go's
+	// defaults. The embedded testbed only; see tls_extra.go.
+	ServerGroups []kex.Group `yaml:"server_groups" json:"server_groups,omitempty"`
+
+	// Chain shapes the throwaway certificate chain tlsbench makes for the
+	// servers it starts: more intermediates make a longer chain, and so a
+	// larger server first flight. Nil: a CA and a leaf, as without it.
+	// Not with cert_file (your chain is what it is) or a remote target.
+	Chain *Chain `yaml:"chain" json:"chain,omitempty"`
+}
+
+// Chain is the shape of a throwaway certificate chain.
+type Chain struct {
+	// Intermediates is the number of intermediate CAs between the root CA
+	// and the leaf, 0..8; every certificate has tls.key's key type. The
+	// servers send the leaf, the intermediates (nearest first) and the
+	// root, as the chain without intermediates sends its CA. Default: 0.
+	Intermediates int `yaml:"intermediates" json:"intermediates"`
 }
 
 // VerifyMode is how the client verifies certificate chains.
@@ -493,6 +522,9 @@ const (
 	RSA2048   KeyType = "rsa-2048"
 	ECDSAP256 KeyType = "ecdsa-p256"
 	Ed25519   KeyType = "ed25519"
+	// RSA4096 makes the largest certificates: about 1.3 KB each, twice
+	// RSA-2048's, for chains whose first flight is large.
+	RSA4096 KeyType = "rsa-4096"
 )
 
 // Resumption is the resumption strategy.

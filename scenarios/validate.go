@@ -31,7 +31,7 @@ const (
 // list them. They are read-only.
 var (
 	versions        = []Version{TLS12, TLS13}
-	keyTypes        = []KeyType{RSA2048, ECDSAP256, Ed25519}
+	keyTypes        = []KeyType{RSA2048, ECDSAP256, Ed25519, RSA4096}
 	groups          = kex.Groups()
 	resumptions     = []Resumption{ResumeNone, ResumeTickets, ResumeCache, ResumeIDs}
 	afterHandshakes = []AfterHandshake{ReadEOF, HTTP, Ticket, Close}
@@ -54,6 +54,7 @@ var (
 func (s *Scenario) Validate() error {
 	v := &validator{}
 	v.tls(s.TLS)
+	v.tlsServer(s)
 	enum(v, "resumption", "resumption", s.Resumption, resumptions)
 	if s.Resumption == ResumeCache && !s.Target.Embedded() {
 		v.add("resumption", "cache models a server-side store in the embedded testbed; a remote server decides its own")

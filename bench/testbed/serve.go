@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,6 +206,8 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 			Certificates: []tls.Certificate{cert},
 			MinVersion:   tls.VersionTLS12,
 			Time:         clk.Now, // the age of the sessions crypto/tls checks itself
+			// Each node its own copy: a config holds what it is given.
+			CurvePreferences: slices.Clone(cfg.CurvePreferences),
 		}
 		f.nodes = append(f.nodes, n)
 		switch cfg.Store {

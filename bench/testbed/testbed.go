@@ -37,6 +37,7 @@
 package testbed
 
 import (
+	"crypto/tls"
 	"time"
 
 	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
@@ -88,6 +89,12 @@ type Config struct {
 	// HandshakeTimeout bounds a node's handshake and what follows it. Zero
 	// means 10 s.
 	HandshakeTimeout time.Duration `json:"handshake_timeout"`
+
+	// CurvePreferences are the key-exchange groups every node accepts, in
+	// its order of preference (tls.Config.CurvePreferences). A TLS 1.3
+	// client whose key shares hold none of the group a node picks gets a
+	// HelloRetryRequest. Nil: Go's defaults.
+	CurvePreferences []tls.CurveID `json:"curve_preferences,omitempty"`
 }
 
 // Ready is the child's answer to a Config.

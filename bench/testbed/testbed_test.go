@@ -372,3 +372,36 @@ func TestStaggeredRotationWithSharedKeys(t *testing.T) {
 		t.Errorf("node 1 fallbacks = %+v, want one rotated_ahead", f)
 	}
 }
+
+// TestCurvePreferences: a node that prefers P-256 answers Go's default
+// TLS 1.3 offer (key shares for X25519MLKEM768 and X25519) with a
+// HelloRetryRequest, and a node with Go's defaults does not.
+func TestCurvePreferences(t *testing.T) {
+	tests := []struct {
+		name   string
+		groups []tls.CurveID
+		want   bool
+	}{
+		{"defaults", nil, false},
+		{"p256 only", []tls.CurveID{tls.CurveP256}, true},
+		{"x25519 first", []tls.CurveID{tls.X25519, tls.CurveP256}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			nodes, roots, _ := fleet(t, testbed.Config{Addresses: []string{"127.0.0.2:0"}, CurvePreferences: tt.groups}, nil)
+			c, err := tls.Dial("tcp", nodes[0], &tls.Config{ServerName: bench.ServerName, RootCAs: roots, MinVersion: tls.VersionTLS13})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			st := c.ConnectionState()
+			if st.HelloRetryRequest != tt.want {
+				t.Errorf("HelloRetryRequest = %v, want %v (group %v)", st.HelloRetryRequest, tt.want, st.CurveID)
+			}
+			if len(tt.groups) > 0 && st.CurveID != tt.groups[0] {
+				t.Errorf("negotiated %v, want the node's first preference %v", st.CurveID, tt.groups[0])
+			}
+		})
+	}
+}

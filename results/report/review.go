@@ -50,7 +50,7 @@ func Review(runs []*results.Run, src Sources) *Doc {
 		first.UTC().Format("2006-01-02 15:04:05 UTC"), last.UTC().Format(time.TimeOnly+" UTC"))
 
 	d.h(2, "Setup")
-	d.table(setupTable(set.Groups))
+	d.table(networkSetup(setupTable(set.Groups), set.Groups))
 	var servers, machines, tools, clients, caches []string
 	for _, r := range runs {
 		addOnce(&servers, fmt.Sprintf("%s (%s)", r.Target.Server, r.Target.Kind))

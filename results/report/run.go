@@ -83,6 +83,7 @@ func WriteRun(w io.Writer, run *results.Run) error {
 	for _, p := range run.Phases {
 		t.Rows = append(t.Rows, phaseRow(run, p))
 	}
+	linkColumns(t, run.Phases)
 	if err := t.WriteText(w); err != nil {
 		return err
 	}
@@ -98,6 +99,7 @@ func WriteRun(w io.Writer, run *results.Run) error {
 			fmt.Fprintf(w, "negotiated (%s): %s\n", p.Name, strings.Join(neg, "; "))
 		}
 	}
+	writeLink(w, run)
 	for _, p := range run.Phases {
 		for _, e := range p.ErrorDetails {
 			fmt.Fprintf(w, "errors (%s): %d %s at %s, e.g. %q\n  what to do: %s\n", p.Name, e.Count, e.Class, e.Stage, e.Sample, e.Hint)
@@ -121,14 +123,17 @@ func WriteRun(w io.Writer, run *results.Run) error {
 func WriteRuns(w io.Writer, runs []*results.Run) error {
 	t := &Table{Head: phaseHead}
 	n := 0
+	var shown []results.Phase
 	for _, run := range runs {
 		for _, p := range run.Phases {
 			if p.Measured {
 				t.Rows = append(t.Rows, phaseRow(run, p))
+				shown = append(shown, p)
 			}
 		}
 		n += len(run.Warnings)
 	}
+	linkColumns(t, shown)
 	if err := t.WriteText(w); err != nil {
 		return err
 	}

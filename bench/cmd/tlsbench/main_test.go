@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsbench/tlsbench/bench/netlab"
 	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
@@ -27,6 +28,12 @@ func TestMain(m *testing.M) {
 		os.Args = append(os.Args[:1], os.Args[2:]...)
 		main()
 		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "link" {
+		if err := netlab.ServeLink(context.Background(), os.Stdin, os.Stdout); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	if len(os.Args) > 1 && os.Args[1] == "testbed" {
 		if err := testbed.Serve(context.Background(), os.Stdin, os.Stdout); err != nil {
@@ -78,6 +85,7 @@ func TestBadInput(t *testing.T) {
 		{"no-scenario", []string{"run"}},
 		{"unknown-command", []string{"runn"}},
 		{"server-name-without-target", []string{"run", "--server-name", "x", "testdata/good-short.yaml"}},
+		{"network-with-target", []string{"run", "--target", "192.0.2.1:443", "testdata/net-short.yaml"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

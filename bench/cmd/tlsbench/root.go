@@ -53,15 +53,24 @@ func testbedCommand() *cobra.Command {
 }
 
 func linkCommand() *cobra.Command {
-	return &cobra.Command{
+	var check bool
+	c := &cobra.Command{
 		Use:    "link",
 		Short:  "Run the network lab's link (started by tlsbench run; TUN devices on fds 3 and 4, config on stdin)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if check {
+				if err := bench.LabPreflight(); err != nil {
+					return &badInputError{err: err}
+				}
+				return nil
+			}
 			return netlab.ServeLink(cmd.Context(), os.Stdin, os.Stdout)
 		},
 	}
+	c.Flags().BoolVar(&check, "check", false, "only check that the network lab can run here: exit 0, or 2 saying what is missing (make bench uses it)")
+	return c
 }
 
 func certsCommand() *cobra.Command {

@@ -83,6 +83,11 @@ func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	// A network scenario that cannot have its lab stops the set before
+	// anything starts.
+	if err := bench.CheckLab(jobs); err != nil {
+		errs = append(errs, err)
+	}
 	if f.target == "" && (f.serverName != "" || f.caFile != "") {
 		errs = append(errs, errors.New("--server-name and --ca go with --target"))
 	}
@@ -200,6 +205,9 @@ func describe(sc *scenarios.Scenario) string {
 		if sc.Topology.Balancer == scenarios.BalancerHAProxy {
 			target += " behind HAProxy"
 		}
+	}
+	if n := sc.Network; n != nil && len(n.RTT) == 1 {
+		target += fmt.Sprintf(", behind a network lab (%s RTT, %s loss)", n.RTT[0], n.Loss)
 	}
 	return fmt.Sprintf("TLS %s, %s, resumption %s, %d clients × %d concurrent, %s verification, %s",
 		sc.TLS.Version, sc.TLS.Key, sc.Resumption, sc.Clients.Count, sc.Clients.Concurrency, sc.TLS.Verify, target)
