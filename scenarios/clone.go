@@ -24,6 +24,7 @@ func (s *Scenario) Clone() *Scenario {
 		n.RTT = slices.Clone(s.Network.RTT)
 		c.Network = &n
 	}
+	c.Thresholds = clonePtr(s.Thresholds)
 	return &c
 }
 
