@@ -92,6 +92,11 @@ type Run struct {
 	// Warnings are conditions that limit how far the numbers can be
 	// trusted. Never nil in a written file (an empty list means none).
 	Warnings []Warning `json:"warnings"`
+
+	// Thresholds are the scenario's thresholds, each checked on each
+	// measured phase. Never nil in a written file (an empty list: the
+	// scenario set none).
+	Thresholds []ThresholdCheck `json:"thresholds"`
 }
 
 // Scenario is the scenario of a run, kept as the JSON form of the scenario
