@@ -69,7 +69,7 @@ func Review(runs []*results.Run, src Sources) *Doc {
 	})
 
 	d.h(2, "Results")
-	d.table(groupsTable(set.Groups, func(m results.Metric) string { return " (" + m.Unit + ")" }))
+	d.table(groupsTable(set.Groups, results.Metrics(), func(m results.Metric) string { return m.Name + " (" + m.Unit + ")" }))
 	d.p("Median over repeats ± the largest deviation of a repeat from it. Rate: completed handshakes / measured window. " +
 		"CPU: user+system over the measured window per completed handshake (client: tlsbench; server: the server processes). " +
 		"Bytes: TLS records each way from dial to close, TCP/IP headers excluded.")
