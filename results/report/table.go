@@ -18,6 +18,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Table is a table of text cells: a header and rows of as many cells.
@@ -69,7 +70,8 @@ func (t *Table) WriteMarkdown(w io.Writer) {
 }
 
 // WriteHTML writes the table as an HTML table, cells escaped; the cells of
-// right-aligned columns have class "r".
+// right-aligned columns have class "r", and the first cell of a row, its
+// name, class "n" unless it is long.
 func (t *Table) WriteHTML(w io.Writer) {
 	fmt.Fprint(w, "<table><tr>")
 	for _, h := range t.Head {
@@ -80,8 +82,11 @@ func (t *Table) WriteHTML(w io.Writer) {
 		fmt.Fprint(w, "<tr>")
 		for i, c := range r {
 			class := ""
-			if t.right(i) {
+			switch {
+			case t.right(i):
 				class = ` class="r"`
+			case i == 0 && utf8.RuneCountInString(c) <= 40:
+				class = ` class="n"` // a row's name, kept on one line
 			}
 			fmt.Fprintf(w, "<td%s>%s</td>", class, html.EscapeString(c))
 		}
