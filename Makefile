@@ -10,6 +10,8 @@ BENCH_SCENARIOS ?= $(sort $(wildcard scenarios/core-*.yaml)) $(sort $(wildcard s
 BENCH_FLAGS     ?=
 RESULTS         ?= results/runs
 PLOTS           ?= plots/out
+# The review page make bench ends with (and its .html beside it), findings first.
+REPORT          ?= $(PLOTS)/report.md
 
 .PHONY: all build certs bench bench-real test vet perf clean
 
@@ -23,9 +25,10 @@ build:
 certs: build
 	$(BIN) certs --dir certs
 
-## bench: run the default scenario set against the embedded testbed, print the comparison table, draw the charts into plots/out/ and list them
+## bench: run the default scenario set against the embedded testbed, print the comparison table, draw the charts into plots/out/,
+## and write the review page, findings first (plots/out/report.md and the self-contained report.html)
 bench: build certs
-	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS)
+	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) --report $(REPORT) $(BENCH_SCENARIOS)
 
 ## bench-real: the scenarios on real servers (nginx, HAProxy; apt-get install nginx libnginx-mod-stream haproxy): session IDs, tickets, the AWS presets on 3 nginx nodes, HAProxy in front
 REAL_SCENARIOS ?= $(sort $(wildcard scenarios/nginx-*.yaml)) $(sort $(wildcard scenarios/haproxy-*.yaml))
