@@ -1,13 +1,16 @@
 // Package report turns results into tables and documents: the summary
-// tables that tlsbench run prints, compare's text, Markdown and CSV, the
-// table of repeats, and the design-review page in Markdown and HTML. All of
-// them lay their numbers out in one table model, Table, written as text,
-// Markdown, HTML or CSV. (What tlsbench check found is written by package
-// check itself, Report.WriteText.)
+// tables that tlsbench run prints (their columns, each shown by default or
+// only in the wide view, are PhaseColumns; View picks them), compare's
+// text, Markdown and CSV, the table of repeats, and the design-review page
+// in Markdown and HTML, findings first (Review). All of them lay their
+// numbers out in one table model, Table, written as text, Markdown, HTML
+// or CSV. (What tlsbench check found is written by package check itself,
+// Report.WriteText.)
 //
-// It formats only. Grouping, merging and comparing runs is package
-// results' (results.NewSet, results.CompareSets); drawing charts is
-// package plots'. It reads no files, except the charts' SVG files that an
+// It formats only. Grouping, merging and comparing runs, and what a set
+// of runs finds, is package results' (results.NewSet,
+// results.CompareSets, results.Set.Findings); drawing charts is package
+// plots'. It reads no files, except the charts' SVG files that an
 // HTML page inlines, and writes only to the writers it is given.
 package report
 
