@@ -110,6 +110,7 @@ th,td{border:1px solid #ccc;padding:.25em .45em;vertical-align:top;overflow-wrap
 th{background:#f4f4f4;text-align:left;font-weight:600;overflow-wrap:normal}
 td.r{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
 td.n{white-space:nowrap}
+td:last-child{min-width:11em}
 .finding{display:grid;grid-template-columns:minmax(0,5fr) minmax(0,7fr);gap:1.5em;align-items:start;margin:1.2em 0 2em}
 .finding.alone{grid-template-columns:minmax(0,1fr)}
 .finding ul{margin:0;padding-left:1.2em}

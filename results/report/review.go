@@ -196,7 +196,7 @@ type attribute struct {
 // setupAttributes are what the Setup section describes, per group.
 func setupAttributes() []attribute {
 	return []attribute{
-		{"runs", func(g *results.Group) string { return fmt.Sprint(len(g.Runs)) }},
+		{"runs per scenario", func(g *results.Group) string { return fmt.Sprint(len(g.Runs)) }},
 		{"TLS", func(g *results.Group) string { return orDash(g.Labels().TLSVersion) }},
 		{"key", func(g *results.Group) string { return orDash(g.Labels().Key) }},
 		{"groups offered", func(g *results.Group) string {
