@@ -82,6 +82,9 @@ func PhaseColumns() []Column {
 			return fmt.Sprintf("%.0f/%.0f", p.LatencyUS.Connect.P50, p.LatencyUS.Connect.P99)
 		}},
 		{"handshake p50/p99 µs", "hs p50/p99 µs", DefaultOnly, func(_ *results.Run, p results.Phase) string {
+			if p.Handshakes.Completed() == 0 {
+				return "-"
+			}
 			return fmt.Sprintf("%.0f/%.0f", p.LatencyUS.Handshake.P50, p.LatencyUS.Handshake.P99)
 		}},
 		{"handshake p50/p99/p99.9 µs", "", WideOnly, func(_ *results.Run, p results.Phase) string {
@@ -90,6 +93,9 @@ func PhaseColumns() []Column {
 		{"full hs p50 µs", "", WideOnly, func(_ *results.Run, p results.Phase) string { return kindP50(p.Kinds.Full) }},
 		{"resumed hs p50 µs", "", WideOnly, func(_ *results.Run, p results.Phase) string { return kindP50(p.Kinds.Resumed) }},
 		{"CPU µs/hs client/server", "CPU µs cli/srv", Always, func(_ *results.Run, p results.Phase) string {
+			if p.Handshakes.Completed() == 0 {
+				return "-"
+			}
 			server := "n/a"
 			if p.CPU.ServerObserved {
 				server = fmt.Sprintf("%.0f", p.CPUUSPerHandshake.Server)
