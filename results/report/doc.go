@@ -124,7 +124,10 @@ pre{background:#f6f6f6;padding:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 @media print{
 body{max-width:none;margin:0;padding:0;font-size:10pt}
 h2,h3{break-after:avoid}
-table,tr,figure,li{break-inside:avoid}
+table{font-size:7.5pt}
+td.n,td.r{white-space:normal}
+td:last-child{min-width:0}
+tr,figure,li{break-inside:avoid}
 .finding{display:block}
 .finding figure{margin-top:.8em}
 figure svg{max-height:215mm;width:auto;max-width:100%}

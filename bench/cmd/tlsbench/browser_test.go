@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"image/png"
 	"os"
@@ -26,7 +27,7 @@ func chromium(t *testing.T, bin string, args ...string) (stdout, stderr string) 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir(), "--window-size=1280,2400"}
+		"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir()}
 	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -95,30 +96,7 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	figures := strings.Count(string(data), "<figure>")
 
-	probed := filepath.Join(dir, "probed.html")
-	withProbe := strings.Replace(string(data), "<head>", "<head>"+probe, 1)
-	if err := os.WriteFile(probed, []byte(withProbe), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dom, _ := chromium(t, bin, "--virtual-time-budget=10000", "--dump-dom", "file://"+probed)
-	m := regexp.MustCompile(`data-probe="([^"]*)"`).FindStringSubmatch(dom)
-	if m == nil {
-		t.Fatalf("the probe did not run; the DOM begins:\n%.2000s", dom)
-	}
-	var got struct {
-		Errors      []string `json:"errors"`
-		InnerWidth  float64  `json:"innerWidth"`
-		ScrollWidth float64  `json:"scrollWidth"`
-		Wide        []string `json:"wide"`
-		Charts      []struct {
-			Width, Height float64
-			Drawn         int
-		} `json:"charts"`
-		Resources []string `json:"resources"`
-	}
-	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &got); err != nil {
-		t.Fatalf("probe: %v", err)
-	}
+	got := probePage(t, bin, dir, string(data), 1280)
 	if got.InnerWidth != 1280 {
 		t.Errorf("window %v pixels wide, want 1280", got.InnerWidth)
 	}
@@ -139,11 +117,18 @@ func TestReportInBrowser(t *testing.T) {
 	if len(got.Resources) > 0 {
 		t.Errorf("the page fetched %q: it is not self-contained", got.Resources)
 	}
+	// Printed: with the print rules applied to a window as wide as an A4
+	// page's printable width (186 mm at 96 pixels an inch is 703 pixels;
+	// the window's scroll bar takes 15 more), nothing is cut off.
+	printed := probePage(t, bin, dir, strings.Replace(string(data), "@media print{", "@media all{", 1), 720)
+	if printed.InnerWidth != 720 || printed.ScrollWidth > printed.InnerWidth || len(printed.Wide) > 0 {
+		t.Errorf("printed, the page is wider than A4: document %v pixels wide in %v; past the edge: %q", printed.ScrollWidth, printed.InnerWidth, printed.Wide)
+	}
 
 	// The page itself, as a reviewer opens it: a screenshot, and nothing on
 	// the console (the page has no script, so any message is a problem).
 	shot := filepath.Join(dir, "review.png")
-	_, stderr := chromium(t, bin, "--enable-logging=stderr", "--v=0", "--screenshot="+shot, "file://"+page)
+	_, stderr := chromium(t, bin, "--window-size=1280,2400", "--enable-logging=stderr", "--v=0", "--screenshot="+shot, "file://"+page)
 	for line := range strings.Lines(stderr) {
 		if strings.Contains(line, ":CONSOLE") {
 			t.Errorf("console: %s", line)
@@ -158,10 +143,43 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("screenshot: %v, %+v, want a PNG 1280 pixels wide", err, cfg)
 	}
 	pdf := filepath.Join(dir, "review.pdf")
-	chromium(t, bin, "--no-pdf-header-footer", "--print-to-pdf="+pdf, "file://"+page)
+	chromium(t, bin, "--window-size=1280,2400", "--no-pdf-header-footer", "--print-to-pdf="+pdf, "file://"+page)
 	if b, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(b, []byte("%PDF")) || len(b) < 10000 {
 		t.Errorf("print to PDF: %v, %d bytes", err, len(b))
 	}
+}
+
+// probed is what the probe measured on a page.
+type probed struct {
+	Errors      []string `json:"errors"`
+	InnerWidth  float64  `json:"innerWidth"`
+	ScrollWidth float64  `json:"scrollWidth"`
+	Wide        []string `json:"wide"`
+	Charts      []struct {
+		Width, Height float64
+		Drawn         int
+	} `json:"charts"`
+	Resources []string `json:"resources"`
+}
+
+// probePage loads a copy of page (HTML) with the probe in a window width
+// pixels wide and returns what it measured.
+func probePage(t *testing.T, bin, dir, page string, width int) probed {
+	t.Helper()
+	path := filepath.Join(dir, fmt.Sprintf("probed-%d.html", width))
+	if err := os.WriteFile(path, []byte(strings.Replace(page, "<head>", "<head>"+probe, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom, _ := chromium(t, bin, fmt.Sprintf("--window-size=%d,2400", width), "--virtual-time-budget=10000", "--dump-dom", "file://"+path)
+	m := regexp.MustCompile(`data-probe="([^"]*)"`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the probe did not run; the DOM begins:\n%.2000s", dom)
+	}
+	var got probed
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &got); err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	return got
 }
 
 // TestFindingsNameCharts: every chart a finding refers to is one that
