@@ -16,6 +16,8 @@ BENCH_NET_SCENARIOS ?= $(addprefix scenarios/net-,tls12-full.yaml tls12-resumed.
 	hrr.yaml chain-rsa4096-2i.yaml chain-rsa4096-2i-initcwnd4.yaml loss-5pct.yaml rtt-sweep-full.yaml)
 RESULTS         ?= results/runs
 PLOTS           ?= plots/out
+# The review page make bench ends with (and its .html beside it), findings first.
+REPORT          ?= $(PLOTS)/report.md
 
 .PHONY: all build certs bench bench-real test vet perf clean
 
@@ -29,15 +31,16 @@ build:
 certs: build
 	$(BIN) certs --dir certs
 
-## bench: run the default scenario set against the embedded testbed (and its network set behind the lab, when it can run), print the comparison table, draw the charts into plots/out/ and list them
+## bench: run the default scenario set against the embedded testbed (and its network set behind the lab, when it can run), print the comparison table,
+## draw the charts into plots/out/, and write the review page, findings first (plots/out/report.md and the self-contained report.html)
 bench: build certs
 	@net="$(BENCH_NET_SCENARIOS)"; \
 	if [ -n "$$net" ] && ! why=$$($(BIN) link --check 2>&1); then \
 		echo "make bench: the network scenarios are skipped: $$why; to run them, run make bench as root (sudo make bench) where /dev/net/tun exists"; \
 		net=""; \
 	fi; \
-	echo "$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS) $$net"; \
-	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) $(BENCH_SCENARIOS) $$net
+	echo "$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) --report $(REPORT) $(BENCH_SCENARIOS) $$net"; \
+	$(BIN) run $(BENCH_FLAGS) -o $(RESULTS) --cert-dir certs --plots $(PLOTS) --report $(REPORT) $(BENCH_SCENARIOS) $$net
 
 ## bench-real: the scenarios on real servers (nginx, HAProxy; apt-get install nginx libnginx-mod-stream haproxy): session IDs, tickets, the AWS presets on 3 nginx nodes, HAProxy in front
 REAL_SCENARIOS ?= $(sort $(wildcard scenarios/nginx-*.yaml)) $(sort $(wildcard scenarios/haproxy-*.yaml))

@@ -271,6 +271,7 @@ func (r *runner) finish(ctx context.Context, runErr error) (*results.Run, error)
 	}
 	run.EndedAt = r.opts.clock().Now()
 	run.Warnings = append(run.Warnings, warnings(sc, run)...)
+	checkThresholds(sc, run)
 	switch {
 	case runErr == nil:
 	case ctx.Err() != nil:

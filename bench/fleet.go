@@ -239,6 +239,9 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 		tcfg.CurvePreferences = append(tcfg.CurvePreferences, id)
 	}
 	store := "stateless tickets (crypto/tls EncryptTicket), " + string(topo.TicketKeys) + " ticket keys"
+	if topo.Nodes == 1 {
+		store = "stateless tickets (crypto/tls EncryptTicket) under the node's ticket key" // per-node or shared is the same on one node
+	}
 	if topo.TicketKeys == tlsfleet.Off {
 		store = "no tickets: the servers issue none"
 	}
@@ -247,8 +250,12 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 	}
 	if sc.Resumption == scenarios.ResumeCache {
 		tcfg.Store = tlsfleet.Cache
-		store = "server-side session cache (" + string(topo.SessionCache) +
-			"): Go stateful tickets via WrapSession/UnwrapSession; the ticket field carries a 16-byte handle"
+		scope := "(" + string(topo.SessionCache) + ")"
+		if topo.Nodes == 1 {
+			scope = "(the node's)"
+		}
+		store = "server-side session cache " + scope +
+			": Go stateful tickets via WrapSession/UnwrapSession; the ticket field carries a 16-byte handle"
 	}
 	for i := range topo.Nodes {
 		tcfg.Addresses = append(tcfg.Addresses, net.JoinHostPort(place.host(i), strconv.Itoa(place.Port)))

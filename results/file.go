@@ -23,6 +23,9 @@ func Write(path string, run *Run) error {
 	if run.Warnings == nil {
 		run.Warnings = []Warning{}
 	}
+	if run.Thresholds == nil {
+		run.Thresholds = []ThresholdCheck{}
+	}
 	data, err := json.MarshalIndent(run, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results: encode %s: %w", path, err)

@@ -10,12 +10,16 @@
 // It also owns the model of a set of runs that every reader shares: runs
 // grouped by setup from their labels (NewSet), phases merged exactly
 // (MergePhases, over the list of a phase's summaries SummaryFields),
-// comparisons under a noise rule (Compare, CompareSets), warning codes
-// with their meanings (WarningCode), and .hgrm export.
+// comparisons under a noise rule (Compare, CompareSets) and the
+// regressions among them (Comparisons.Worse), the findings a set supports
+// (Set.Findings: a sentence per question, with its numbers and chart),
+// threshold checks (ThresholdCheck), warning codes with their meanings
+// (WarningCode), and .hgrm export.
 //
-// The package does not measure, format or draw anything: package loadgen
-// fills a Phase, package bench a Run; package plots draws them and package
-// results/report lays them out in tables and documents.
+// The package does not measure, lay out or draw anything (the findings'
+// sentences are its only prose): package loadgen fills a Phase, package
+// bench a Run; package plots draws them and package results/report lays
+// them out in tables and documents.
 package results
 
 import (
@@ -96,6 +100,11 @@ type Run struct {
 	// Warnings are conditions that limit how far the numbers can be
 	// trusted. Never nil in a written file (an empty list means none).
 	Warnings []Warning `json:"warnings"`
+
+	// Thresholds are the scenario's thresholds, each checked on each
+	// measured phase. Never nil in a written file (an empty list: the
+	// scenario set none).
+	Thresholds []ThresholdCheck `json:"thresholds"`
 }
 
 // Scenario is the scenario of a run, kept as the JSON form of the scenario

@@ -26,6 +26,7 @@ func (s *Scenario) Clone() *Scenario {
 		n.RTT = slices.Clone(s.Network.RTT)
 		c.Network = &n
 	}
+	c.Thresholds = clonePtr(s.Thresholds)
 	return &c
 }
 

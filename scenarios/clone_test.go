@@ -17,6 +17,7 @@ phases: [{name: warmup, count: 10, record: false}, {name: measure, count: 10, re
 sweep: {from: 100, to: 200, step: 100}
 faults: [{at: 1s, action: kill, node: 0}]
 close: {notify: false}
+thresholds: {resumed_share: ">= 95%"}
 `))
 	if err != nil {
 		t.Fatal(err)

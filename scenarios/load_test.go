@@ -57,6 +57,9 @@ func TestLoadBad(t *testing.T) {
 		{"network-remote", 2},
 		{"network-jitter", 2},
 		{"network-explicit-zero", 3},
+		{"thresholds", 6},
+		{"thresholds-units", 6},
+		{"thresholds-remote", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

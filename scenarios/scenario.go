@@ -94,6 +94,11 @@ type Scenario struct {
 	// by node.
 	Faults []Fault `yaml:"faults" json:"faults,omitempty"`
 
+	// Thresholds are pass/fail limits checked on each measured phase (see
+	// Thresholds); a crossed one makes tlsbench run exit with status 4.
+	// Nil: none.
+	Thresholds *Thresholds `yaml:"thresholds" json:"thresholds,omitempty"`
+
 	// File is the path the scenario was loaded from; empty for a scenario
 	// built in code. It is not part of the YAML schema.
 	File string `yaml:"-" json:"file,omitempty"`

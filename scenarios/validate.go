@@ -64,6 +64,7 @@ func (s *Scenario) Validate() error {
 	v.phases(s.Phases, s.Sweep != nil)
 	v.target(s.Target)
 	v.network(s)
+	v.thresholds(s)
 	v.topology(s.Topology)
 	if s.Resumption == ResumeCache && s.Topology.SessionCache == tlsfleet.Off {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")

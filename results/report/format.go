@@ -143,13 +143,12 @@ func groupRow(g *results.Group, metrics []results.Metric) []string {
 	return append(row, warningList(g.Runs))
 }
 
-// groupsTable is a row per group of runs (see groupRow), with the
-// metrics' names and units in the header.
-func groupsTable(groups []*results.Group, unit func(results.Metric) string) *Table {
-	metrics := results.Metrics()
+// groupsTable is a row per group of runs (see groupRow) with the given
+// metrics, each headed by head(m).
+func groupsTable(groups []*results.Group, metrics []results.Metric, head func(results.Metric) string) *Table {
 	t := &Table{Head: []string{"scenario", "runs"}, Right: []bool{false, true}}
 	for _, m := range metrics {
-		t.Head = append(t.Head, m.Name+unit(m))
+		t.Head = append(t.Head, head(m))
 		t.Right = append(t.Right, true)
 	}
 	t.Head = append(t.Head, "warnings")

@@ -24,20 +24,29 @@ func TestLinkColumns(t *testing.T) {
 		Labels:  results.Labels{Server: "embedded", Network: &results.NetworkLabels{RTT: "40ms"}},
 		Network: &results.Network{MSS: 1448, InitCwnd: 10, InitialWindowBytes: 14480, Congestion: "reno"}}
 	plain := &results.Run{Label: "plain", Phases: []results.Phase{loop}}
+	for _, tt := range []struct {
+		view       View
+		head, cell string
+	}{
+		{View{}, "RTTs f/r (trips)", "2.09/- (2/-)"},
+		{View{Wide: true}, "in RTTs: connect, hs full/resumed (round trips)", "1.02, 2.09/- (2/-)"},
+	} {
+		var b bytes.Buffer
+		if err := tt.view.WriteRuns(&b, []*results.Run{plain, lab}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(b.String(), "\n")
+		if !strings.Contains(lines[0], "RTT ms") || !strings.Contains(lines[0], tt.head) {
+			t.Errorf("wide %v: header %q lacks the network columns", tt.view.Wide, lines[0])
+		}
+		if !strings.Contains(lines[2], " 40 ") || !strings.Contains(lines[2], tt.cell) {
+			t.Errorf("wide %v: the link's row %q: want RTT 40 and %s", tt.view.Wide, lines[2], tt.cell)
+		}
+		if strings.Contains(lines[1], " 40 ") || !strings.Contains(lines[1], " - ") {
+			t.Errorf("wide %v: the loopback row %q: want - for its RTT", tt.view.Wide, lines[1])
+		}
+	}
 	var b bytes.Buffer
-	if err := WriteRuns(&b, []*results.Run{plain, lab}); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(b.String(), "\n")
-	if !strings.Contains(lines[0], "phase    RTT ms") || !strings.Contains(lines[0], inRTTsHead) {
-		t.Errorf("header %q lacks the network columns", lines[0])
-	}
-	if f := strings.Fields(lines[2]); f[2] != "40" || !strings.Contains(lines[2], "1.02, 2.09/- (2/-)") {
-		t.Errorf("the link's row %q: want RTT 40 and 1.02, 2.09/- (2/-)", lines[2])
-	}
-	if f := strings.Fields(lines[1]); f[2] != "-" {
-		t.Errorf("the loopback row %q: want - for its RTT", lines[1])
-	}
 	b.Reset()
 	if err := WriteRun(&b, lab); err != nil {
 		t.Fatal(err)

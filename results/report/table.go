@@ -1,13 +1,16 @@
 // Package report turns results into tables and documents: the summary
-// tables that tlsbench run prints, compare's text, Markdown and CSV, the
-// table of repeats, and the design-review page in Markdown and HTML. All of
-// them lay their numbers out in one table model, Table, written as text,
-// Markdown, HTML or CSV. (What tlsbench check found is written by package
-// check itself, Report.WriteText.)
+// tables that tlsbench run prints (their columns, each shown by default or
+// only in the wide view, are PhaseColumns; View picks them), compare's
+// text, Markdown and CSV, the table of repeats, and the design-review page
+// in Markdown and HTML, findings first (Review). All of them lay their
+// numbers out in one table model, Table, written as text, Markdown, HTML
+// or CSV. (What tlsbench check found is written by package check itself,
+// Report.WriteText.)
 //
-// It formats only. Grouping, merging and comparing runs is package
-// results' (results.NewSet, results.CompareSets); drawing charts is
-// package plots'. It reads no files, except the charts' SVG files that an
+// It formats only. Grouping, merging and comparing runs, and what a set
+// of runs finds, is package results' (results.NewSet,
+// results.CompareSets, results.Set.Findings); drawing charts is package
+// plots'. It reads no files, except the charts' SVG files that an
 // HTML page inlines, and writes only to the writers it is given.
 package report
 
@@ -18,6 +21,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Table is a table of text cells: a header and rows of as many cells.
@@ -69,7 +73,8 @@ func (t *Table) WriteMarkdown(w io.Writer) {
 }
 
 // WriteHTML writes the table as an HTML table, cells escaped; the cells of
-// right-aligned columns have class "r".
+// right-aligned columns have class "r", and the first cell of a row, its
+// name, class "n" unless it is long.
 func (t *Table) WriteHTML(w io.Writer) {
 	fmt.Fprint(w, "<table><tr>")
 	for _, h := range t.Head {
@@ -80,8 +85,11 @@ func (t *Table) WriteHTML(w io.Writer) {
 		fmt.Fprint(w, "<tr>")
 		for i, c := range r {
 			class := ""
-			if t.right(i) {
+			switch {
+			case t.right(i):
 				class = ` class="r"`
+			case i == 0 && utf8.RuneCountInString(c) <= 40:
+				class = ` class="n"` // a row's name, kept on one line
 			}
 			fmt.Fprintf(w, "<td%s>%s</td>", class, html.EscapeString(c))
 		}

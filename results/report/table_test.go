@@ -25,7 +25,7 @@ func TestTable(t *testing.T) {
 		{"markdown", func(b *bytes.Buffer) error { tab.WriteMarkdown(b); return nil },
 			"| metric | value |\n|---|--:|\n| rate | 1234 |\n| a\\|b <c> | 5, \"6\" |\n"},
 		{"html", func(b *bytes.Buffer) error { tab.WriteHTML(b); return nil },
-			"<table><tr><th>metric</th><th>value</th></tr>\n<tr><td>rate</td><td class=\"r\">1234</td></tr>\n<tr><td>a|b &lt;c&gt;</td><td class=\"r\">5, &#34;6&#34;</td></tr>\n</table>\n"},
+			"<table><tr><th>metric</th><th>value</th></tr>\n<tr><td class=\"n\">rate</td><td class=\"r\">1234</td></tr>\n<tr><td class=\"n\">a|b &lt;c&gt;</td><td class=\"r\">5, &#34;6&#34;</td></tr>\n</table>\n"},
 		{"csv", func(b *bytes.Buffer) error { return tab.WriteCSV(b) },
 			"metric,value\nrate,1234\na|b <c>,\"5, \"\"6\"\"\"\n"},
 	}

@@ -17,6 +17,7 @@ type compareFlags struct {
 	threshold float64 // percent
 	alpha     float64
 	minEffect float64 // percent
+	failOn    []string
 }
 
 func compareCommand(stdout io.Writer) *cobra.Command {
@@ -24,24 +25,17 @@ func compareCommand(stdout io.Writer) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "compare A.json B.json | A.json... -- B.json...",
 		Short: "Compare two runs, or two sets of runs, metric by metric: A, B, B/A and whether it is beyond noise",
-		Long: `Compare two result files, or two sets of them (separated by --, or given
-as two globs), metric by metric: rate, handshake p50 and p99, connect p50,
-client and server CPU per handshake, bytes each way and the resumed share.
-Each line shows A, B, the ratio B/A and whether the difference is beyond
-noise; "~" marks noise, in the style of benchstat.
-
-The rule, printed with every comparison:
-  - with at least 3 runs a side, and enough that the Mann-Whitney U test can
-    reach --alpha at all (4 and 4, or 3 and 5, for 0.05), a difference counts
-    when the U test gives p < --alpha and the medians differ by at least
-    --min-effect;
-  - otherwise the medians (the values, for single runs) are compared: a
-    difference counts when it is at least --threshold either way. On a shared
-    2-core machine single runs differ by up to about 20 % unchanged.
+		Long: `Compare two result files, or two sets of them (separated by --, or two
+globs), metric by metric: A, B, B/A and whether the difference is beyond
+noise ("~": noise) under the rule printed with it: the U test (p < --alpha,
+≥ --min-effect) with enough repeats (4 and 4), else --threshold.
 
 Two single files, or two sets that each hold one scenario, are compared
 directly whatever their names (full vs resumed, say). Otherwise runs are
-matched by scenario name and each scenario in both sets is compared.`,
+matched by scenario name and each scenario in both sets is compared.
+
+With --fail-on, exit with status 4 when B is worse than A beyond noise on
+any of the metrics named: a baseline check for pipelines.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return compare(cmd.ArgsLenAtDash(), args, f, stdout)
@@ -52,6 +46,7 @@ matched by scenario name and each scenario in both sets is compared.`,
 	fl.Float64Var(&f.threshold, "threshold", 20, "without enough repeats, the smallest difference in % that is not noise")
 	fl.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the U test")
 	fl.Float64Var(&f.minEffect, "min-effect", 5, "with the U test, the smallest difference in % of the medians that counts")
+	fl.StringSliceVar(&f.failOn, "fail-on", nil, "exit 4 when B is worse than A beyond noise on any of these metrics: "+strings.Join(results.MetricIDs(), ", "))
 	return c
 }
 
@@ -62,6 +57,11 @@ func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 	}
 	if f.threshold <= 0 || f.minEffect <= 0 {
 		errs = append(errs, errors.New("--threshold and --min-effect: must be positive percentages"))
+	}
+	for _, id := range f.failOn {
+		if !slices.Contains(results.MetricIDs(), id) {
+			errs = append(errs, fmt.Errorf("--fail-on: unknown metric %q (want %s)", id, strings.Join(results.MetricIDs(), ", ")))
+		}
 	}
 	if f.alpha <= 0 || f.alpha >= 1 {
 		errs = append(errs, fmt.Errorf("--alpha: must be between 0 and 1, got %g", f.alpha))
@@ -96,5 +96,15 @@ func compare(dash int, args []string, f compareFlags, stdout io.Writer) error {
 	if err != nil {
 		return &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
 	}
-	return report.WriteComparisons(stdout, cmp, f.format)
+	if err := report.WriteComparisons(stdout, cmp, f.format); err != nil {
+		return err
+	}
+	var worse []error
+	for _, r := range cmp.Worse(f.failOn) {
+		worse = append(worse, fmt.Errorf("B is worse than A beyond noise: %s", r))
+	}
+	if len(worse) > 0 {
+		return &gateError{err: errors.Join(worse...)}
+	}
+	return nil
 }

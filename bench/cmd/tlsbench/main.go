@@ -8,8 +8,9 @@
 //	tlsbench check host:port           what an endpoint supports and how it resumes
 //	tlsbench certs                     make the throwaway testbed certificates
 //
-// Exit codes: 0 ok; 1 the run failed; 2 bad input (flags, scenario files);
-// 3 interrupted (the partial result was written).
+// Exit codes: 0 ok; 1 the run failed or measured nothing; 2 bad input
+// (flags, scenario files); 3 interrupted (the partial result was written);
+// 4 a threshold was crossed, or compare --fail-on found B worse.
 package main
 
 import (
@@ -28,6 +29,7 @@ const (
 	exitFailure     = 1
 	exitBadInput    = 2
 	exitInterrupted = 3
+	exitGate        = 4
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -90,21 +92,23 @@ func abortFrom(ctx context.Context) <-chan struct{} {
 
 // exitCode prints err (if any) and maps it to an exit code.
 func exitCode(err error, stderr io.Writer) int {
-	if err == nil {
-		return exitOK
-	}
 	var bad *badInputError
+	var gate *gateError
 	switch {
+	case err == nil:
+		return exitOK
 	case errors.As(err, &bad):
 		fmt.Fprintln(stderr, bad.Error())
 		return exitBadInput
-	case errors.Is(err, errInterrupted):
-		fmt.Fprintln(stderr, "tlsbench:", err)
-		return exitInterrupted
-	default:
-		fmt.Fprintln(stderr, "tlsbench:", err)
-		return exitFailure
 	}
+	fmt.Fprintln(stderr, "tlsbench:", err)
+	switch {
+	case errors.As(err, &gate):
+		return exitGate
+	case errors.Is(err, errInterrupted):
+		return exitInterrupted
+	}
+	return exitFailure
 }
 
 // badInputError marks an error in the user's input: flags or files.
@@ -112,5 +116,11 @@ type badInputError struct{ err error }
 
 func (e *badInputError) Error() string { return e.err.Error() }
 func (e *badInputError) Unwrap() error { return e.err }
+
+// gateError is what a pipeline gates on, found by a command that itself
+// worked: a threshold crossed, or B worse than A beyond noise.
+type gateError struct{ err error }
+
+func (e *gateError) Error() string { return e.err.Error() }
 
 var errInterrupted = errors.New("interrupted: the partial result was written")

@@ -154,7 +154,7 @@ func TestRunWritesResult(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"== all runs, measured phases", "resumed/offered", "CPU µs/hs client/server", "negotiated (measure): TLS 1.3"} {
+	for _, want := range []string{"== all runs, measured phases", "resumed % (pred)", "CPU µs cli/srv", "negotiated (measure): TLS 1.3"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/results/report"
 )
 
@@ -18,12 +19,11 @@ func reportCommand(stdout io.Writer) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "report RESULT.json... -o report.md",
 		Short: "Write a Markdown report for a design review: setup, table, comparisons, charts, warnings, how to reproduce",
-		Long: `Write a Markdown page about a set of result files, for a design review:
-the setup (TLS versions, keys, groups, topology, machine, tool version), the
-table of measured results (median ± spread of repeats), full vs resumed (and
-other) comparisons within each setup, the charts (drawn into <report>-charts/
-beside the page and linked relatively), every warning, and the exact commands
-that reproduce the runs and the page.
+		Long: `Write a Markdown page about a set of result files, for a design review. It
+opens with its findings, a sentence per question the runs answer, each
+beside its chart; then the results, the comparisons within each setup, the
+other charts (drawn into <report>-charts/), the setup (what every run
+shares, once, then what differs), the warnings, and how to reproduce it.
 
 With --html, also write <report>.html: one self-contained page with the
 charts inline as SVG.`,
@@ -45,11 +45,28 @@ func writeReport(args []string, out string, withHTML bool, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
+	return writePage(runs, paths, out, withHTML, nil, stdout)
+}
+
+// writePage writes the review page of runs (read from paths) to out, and
+// with withHTML its self-contained HTML beside it. Charts already drawn
+// (d, by run --plots) are linked where they are; otherwise they are drawn
+// into <name>-charts/ beside the page.
+func writePage(runs []*results.Run, paths []string, out string, withHTML bool, d *drawn, stdout io.Writer) error {
 	base := strings.TrimSuffix(filepath.Base(out), ".md")
 	chartDir := base + "-charts"
-	d, err := drawCharts(runs, filepath.Join(filepath.Dir(out), chartDir))
-	if err != nil {
-		return err
+	if d != nil {
+		rel, err := filepath.Rel(filepath.Dir(out), d.dir)
+		if err != nil {
+			return err
+		}
+		chartDir = filepath.ToSlash(rel)
+	} else {
+		var err error
+		if d, err = drawCharts(runs, filepath.Join(filepath.Dir(out), chartDir)); err != nil {
+			return err
+		}
+		defer d.list(stdout)
 	}
 	src := report.Sources{Results: paths, Page: base + ".md", ChartDir: chartDir}
 	for _, c := range d.charts {
@@ -73,6 +90,5 @@ func writeReport(args []string, out string, withHTML bool, stdout io.Writer) err
 		}
 		fmt.Fprintf(stdout, "report: %s (self-contained)\n", hpath)
 	}
-	d.list(stdout)
 	return nil
 }

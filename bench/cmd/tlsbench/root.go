@@ -40,16 +40,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
+// hiddenCommand is a command tlsbench run starts as a child process of
+// its own, reading its config on stdin.
+func hiddenCommand(use, short string, serve func(context.Context, io.Reader, io.Writer) error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Hidden: true, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), os.Stdin, os.Stdout) }}
+}
+
 func testbedCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:    "testbed",
-		Short:  "Run the embedded testbed (started by tlsbench run; config on stdin)",
-		Hidden: true,
-		Args:   cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return testbed.Serve(cmd.Context(), os.Stdin, os.Stdout)
-		},
-	}
+	return hiddenCommand("testbed", "Run the embedded testbed (started by tlsbench run; config on stdin)", testbed.Serve)
 }
 
 func linkCommand() *cobra.Command {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -30,6 +31,8 @@ type runFlags struct {
 	grace      time.Duration
 	repeat     int    // run the set this many times, interleaved
 	plotDir    string // draw the charts of the run set here at the end
+	reportFile string // write the set's review page here at the end
+	wide       bool   // summary tables with every column
 	cpuprofile string // write a CPU profile of the generator here
 }
 
@@ -62,6 +65,8 @@ file:line:col: key.path: message and nothing runs.`,
 	fl.DurationVar(&f.grace, "grace", 2*time.Second, "on Ctrl-C, how long connections in flight may finish (a second Ctrl-C cuts them at once)")
 	fl.IntVar(&f.repeat, "repeat", 1, "run the whole set N times, interleaved (1st of each scenario, then 2nd, ...); tables show median ± spread")
 	fl.StringVar(&f.plotDir, "plots", "", "at the end, draw the charts of the run set into this directory and list them")
+	fl.StringVar(&f.reportFile, "report", "", "at the end, write the run set's review page, findings first, to this .md file and its .html beside it")
+	fl.BoolVar(&f.wide, "wide", false, "summary tables with every column (default: the columns that fit 120 characters)")
 	return c
 }
 
@@ -100,6 +105,9 @@ func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 	if f.duration < 0 {
 		errs = append(errs, fmt.Errorf("--duration: must be positive, got %s", f.duration))
 	}
+	if f.reportFile != "" && !strings.HasSuffix(f.reportFile, ".md") {
+		errs = append(errs, fmt.Errorf("--report %s: want a .md file name", f.reportFile))
+	}
 	if f.progress != "auto" && f.progress != "on" && f.progress != "off" {
 		errs = append(errs, fmt.Errorf("--progress: want auto, on or off, got %q", f.progress))
 	}
@@ -134,10 +142,13 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	announceTargets(stderr, scs)
 	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
 	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace}
+	view := report.View{Wide: f.wide}
 	var runs []*results.Run
+	var files []string
+	var crossed []error
 	for _, job := range jobs {
-		i, sc := job.Index, job.Scenario
-		fmt.Fprintf(stdout, "== %s[%d/%d] %s (%s)\n", repeatPrefix(job), i+1, len(scs), sc.Name, describe(sc))
+		sc := job.Scenario
+		fmt.Fprintf(stdout, "== %s\n", job.Heading(len(scs)))
 		var bar *phaseBar
 		if showProgress {
 			bar = &phaseBar{w: stderr}
@@ -152,36 +163,44 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		if err := results.Write(path, run); err != nil {
 			return errors.Join(runErr, err)
 		}
-		report.WriteRun(stdout, run)
+		view.WriteRun(stdout, run)
 		fmt.Fprintf(stdout, "result: %s\n\n", path)
-		runs = append(runs, run)
+		runs, files = append(runs, run), append(files, path)
 		if runErr != nil {
 			if errors.Is(runErr, bench.ErrInterrupted) {
 				return errInterrupted
 			}
 			return runErr
 		}
+		// A run that measured nothing fails at once; crossed thresholds
+		// fail the set once it has run.
+		var nothing *bench.NoHandshakesError
+		if err := bench.Verdict(run); errors.As(err, &nothing) {
+			return err
+		} else if err != nil {
+			crossed = append(crossed, err)
+		}
 	}
-	if err := report.WriteSummary(stdout, runs, f.repeat); err != nil {
+	if err := view.WriteSummary(stdout, runs, f.repeat); err != nil {
 		return err
 	}
+	var d *drawn
 	if f.plotDir != "" {
-		d, err := drawCharts(runs, f.plotDir)
-		if err != nil {
+		if d, err = drawCharts(runs, f.plotDir); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
 		d.list(stdout)
 	}
-	return nil
-}
-
-// repeatPrefix names a job's repeat in a repeated set ("repeat 2/3, ").
-func repeatPrefix(j bench.Job) string {
-	if j.Repeats < 2 {
-		return ""
+	if f.reportFile != "" {
+		if err := writePage(runs, files, f.reportFile, true, d, stdout); err != nil {
+			return err
+		}
 	}
-	return fmt.Sprintf("repeat %d/%d, ", j.Repeat, j.Repeats)
+	if len(crossed) > 0 {
+		return &gateError{err: errors.Join(crossed...)}
+	}
+	return nil
 }
 
 // announceTargets says, before anything starts, which scenarios send load
@@ -193,24 +212,6 @@ func announceTargets(stderr io.Writer, scs []*scenarios.Scenario) {
 				sc.Name, sc.Target.Address, sc.Target.ServerName)
 		}
 	}
-}
-
-func describe(sc *scenarios.Scenario) string {
-	target := "embedded testbed"
-	switch {
-	case !sc.Target.Embedded():
-		target = sc.Target.Address
-	case sc.Server.Real():
-		target = fmt.Sprintf("%d %s node(s)", sc.Topology.Nodes, sc.Server)
-		if sc.Topology.Balancer == scenarios.BalancerHAProxy {
-			target += " behind HAProxy"
-		}
-	}
-	if n := sc.Network; n != nil && len(n.RTT) == 1 {
-		target += fmt.Sprintf(", behind a network lab (%s RTT, %s loss)", n.RTT[0], n.Loss)
-	}
-	return fmt.Sprintf("TLS %s, %s, resumption %s, %d clients × %d concurrent, %s verification, %s",
-		sc.TLS.Version, sc.TLS.Key, sc.Resumption, sc.Clients.Count, sc.Clients.Concurrency, sc.TLS.Verify, target)
 }
 
 func isTerminal(w io.Writer) bool {
