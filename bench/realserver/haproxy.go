@@ -74,6 +74,9 @@ func (f *Fleet) startHAProxy(n *node, keys *ticketKeys) error {
 	if cfg.Ciphers != "" {
 		bind += " ciphers " + cfg.Ciphers
 	}
+	if cfg.Groups != "" {
+		bind += " curves " + cfg.Groups
+	}
 	conf := fmt.Sprintf(`# HAProxy node %d, written by tlsbench
 %s
 frontend node%d

@@ -51,6 +51,9 @@ events { worker_connections 4096; }
 	if cfg.Ciphers != "" {
 		fmt.Fprintf(&b, "        ssl_ciphers %s;\n", cfg.Ciphers)
 	}
+	if cfg.Groups != "" {
+		fmt.Fprintf(&b, "        ssl_ecdh_curve %s;\n", cfg.Groups)
+	}
 	switch cfg.SessionCache {
 	case tlsfleet.Off:
 		b.WriteString("        ssl_session_cache off;\n")

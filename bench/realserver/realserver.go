@@ -175,6 +175,13 @@ type Config struct {
 	// ("ECDHE-ECDSA-AES128-GCM-SHA256:..."). Empty: the server's default.
 	Ciphers string
 
+	// Groups is the OpenSSL list of key-exchange groups the nodes accept,
+	// in their order of preference ("X25519:P-256"): s_server -groups,
+	// nginx ssl_ecdh_curve, HAProxy's curves. Empty: the server's default
+	// (OpenSSL 3.0's X25519, P-256, X448, P-521, P-384 and the FFDHE
+	// groups; nginx's "auto").
+	Groups string
+
 	// TicketKeys is where session-ticket keys live: tlsfleet.PerNode,
 	// Shared or Off (no tickets). Empty: PerNode. openssl s_server cannot
 	// be given a key, so Shared is refused for it.
@@ -251,6 +258,9 @@ func (c *Config) validate() error {
 		if _, ok := versionNames[v]; v != "" && !ok {
 			errs = append(errs, fmt.Errorf("unknown TLS version %q (want 1.0, 1.1, 1.2 or 1.3)", v))
 		}
+	}
+	if strings.Trim(c.Groups, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_") != "" {
+		errs = append(errs, fmt.Errorf("groups %q: want OpenSSL group names separated by colons", c.Groups))
 	}
 	switch c.Balance {
 	case "", "roundrobin", "leastconn", "source", "random":

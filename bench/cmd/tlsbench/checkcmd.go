@@ -32,7 +32,9 @@ func checkCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Find out what a TLS endpoint supports: versions, suites, groups, certificate, resumption, key domains",
 		Long: `Connect to host:port a few dozen times, one connection at a time, and report
 the protocol versions, TLS 1.2 cipher suites and key-exchange groups it accepts
-(and the alert it refuses the others with), its certificate's key type and
+under TLS 1.2 and TLS 1.3 (and the alert it refuses the others with), whether
+X25519MLKEM768 is accepted and Go's default offer draws a HelloRetryRequest,
+its certificate's key type and
 chain size, and whether it resumes sessions by session ID, by TLS 1.2 ticket
 and by TLS 1.3 PSK (reading the ticket that arrives after the handshake), the
 ticket lifetime hint, and whether it issues a new ticket on resumption.
