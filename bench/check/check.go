@@ -11,13 +11,18 @@
 // many key or cache domains stand behind the service.
 //
 // A check is sequential and gentle: one connection at a time, each bounded
-// by a timeout, a few dozen in all: about 35 for one address (4 versions,
-// the TLS 1.2 suites Go implements, each group of package kex that the
-// version allows (4 with TLS 1.2, 7 with TLS 1.3), 2 per resumption
-// mechanism), and with several addresses 2 more per ordered pair of
+// by a timeout, a few dozen in all: about 45 for one address (4 versions,
+// the TLS 1.2 suites Go implements, each group of package kex under each
+// version accepted (4 with TLS 1.2, and x25519 alone once more with an
+// ECDSA certificate; 7 with TLS 1.3), 2 per resumption mechanism, 2 for
+// early data), and with several addresses 2 more per ordered pair of
 // addresses (an address with itself included) and mechanism resumed: 54
 // more for 3 addresses and 3 mechanisms. Every certificate is verified
 // against the given roots (or the system's).
+//
+// Early data (0-RTT) is tested with the openssl binary when it is
+// installed, since Go's crypto/tls has none: s_client keeps a session,
+// then resumes it sending a GET request as early data.
 //
 // The TLS 1.3 PSK test reads the connection until the server's
 // NewSessionTicket has arrived, which `openssl s_client -reconnect` does
@@ -57,14 +62,24 @@ type Config struct {
 	// Timeout bounds each connection (dial, handshake, reading the
 	// ticket). Zero means 5 s.
 	Timeout time.Duration
+
+	// CAFile is the PEM file RootCAs came from, given to openssl s_client
+	// in the early-data test so that it verifies the server too. Empty:
+	// s_client's default roots (its verdict does not change the test).
+	CAFile string
+
+	// OpenSSL is the openssl program that tests early data (0-RTT),
+	// which Go's crypto/tls cannot send. Empty: "openssl" from PATH; when
+	// it is missing the test is not made, and the report says so.
+	OpenSSL string
 }
 
 // Report is what a check found. Its JSON form is stable: scripts may rely
 // on .versions.accepted, .versions.refused,
 // .groups.tls12.{accepted,refused,results},
 // .groups.tls13.{accepted,refused,results,hello_retry},
-// .resumption.session_id, .resumption.ticket_tls12, .resumption.psk_tls13
-// and .domains.
+// .resumption.session_id, .resumption.ticket_tls12, .resumption.psk_tls13,
+// .early_data and .domains.
 type Report struct {
 	// Target is the service's address and ServerName the name verified.
 	Target     string `json:"target"`
@@ -90,6 +105,13 @@ type Report struct {
 
 	// Resumption says by which mechanisms the first address resumes.
 	Resumption Resumption `json:"resumption"`
+
+	// EarlyData is whether the first address accepts TLS 1.3 early data
+	// (0-RTT), tested with the openssl binary: EarlyAccepted,
+	// EarlyRejected or EarlyNotTested; EarlyDataDetail says how it was
+	// found, or why it was not tested.
+	EarlyData       string `json:"early_data"`
+	EarlyDataDetail string `json:"early_data_detail"`
 
 	// Cross holds, for several addresses, whether a session issued at
 	// one address resumed at another (and at itself), by mechanism.
@@ -316,6 +338,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	c.suites(r, addrs[0])
 	c.groups(r, addrs[0])
 	c.resumption(r, addrs[0])
+	c.earlyData(r, addrs[0])
 	if len(addrs) > 1 {
 		c.cross(r, addrs)
 	}

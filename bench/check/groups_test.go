@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/check"
@@ -187,4 +189,38 @@ func serveTestbed(t *testing.T, cfg testbed.Config) string {
 	}
 	go io.Copy(io.Discard, outR)
 	return rd.Addresses[0]
+}
+
+// TestEarlyData: 0-RTT through the openssl binary against nginx (HTTP
+// nodes) with ssl_early_data on and off, and not tested without openssl.
+func TestEarlyData(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skipf("openssl is not installed: %v; .ci/run installs it", err)
+	}
+	for _, tt := range []struct {
+		name      string
+		earlyData bool
+		openssl   string
+		want      string
+	}{
+		{"on", true, "", check.EarlyAccepted},
+		{"off", false, "", check.EarlyRejected},
+		{"no-openssl", true, "/nonexistent/openssl", check.EarlyNotTested},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, roots, set := fleet(t, realserver.Config{Hosts: []string{"127.0.0.2"}, HTTP: true, EarlyData: tt.earlyData})
+			r, err := check.Run(context.Background(), check.Config{Address: f.Addresses[0], ServerName: bench.ServerName, RootCAs: roots,
+				CAFile: set.CAFile, OpenSSL: tt.openssl, Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.EarlyData != tt.want || r.EarlyDataDetail == "" {
+				t.Errorf("early_data %q (%s), want %q with a reason", r.EarlyData, r.EarlyDataDetail, tt.want)
+			}
+			b, _ := json.Marshal(r)
+			if !strings.Contains(string(b), `"early_data":"`+tt.want+`"`) {
+				t.Errorf("JSON lacks .early_data %q", tt.want)
+			}
+		})
+	}
 }

@@ -33,6 +33,8 @@ type recCache struct {
 	s    *tls.ClientSessionState
 	puts int
 	at   time.Time // when the last session was stored
+	// stored, if set, is called when a session is stored.
+	stored func()
 }
 
 func (c *recCache) Get(string) (*tls.ClientSessionState, bool) { return c.s, c.s != nil }
@@ -41,6 +43,9 @@ func (c *recCache) Put(_ string, s *tls.ClientSessionState) {
 	if s != nil {
 		c.puts++
 		c.at = time.Now()
+		if c.stored != nil {
+			c.stored()
+		}
 	}
 }
 
@@ -110,12 +115,17 @@ func (c *checker) connect(addr string, cfg *tls.Config, cache *recCache, readTic
 		puts := cache.puts
 		wait := min(c.cfg.Timeout, 2*time.Second)
 		raw.SetReadDeadline(time.Now().Add(wait))
+		// crypto/tls's Read stores a ticket and goes on waiting for
+		// application data, which a server that waits for a request never
+		// sends: end the Read once the ticket is stored.
+		cache.stored = func() { raw.SetReadDeadline(time.Now()) }
 		buf := make([]byte, 4096)
 		for cache.puts == puts {
 			if _, err := tc.Read(buf); err != nil {
-				break // EOF, or no ticket within the wait
+				break // EOF, the ticket stored, or no ticket within the wait
 			}
 		}
+		cache.stored = nil
 		raw.SetDeadline(time.Now().Add(c.cfg.Timeout))
 	}
 	return out

@@ -82,6 +82,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(hints) > 0 {
 		row("tickets", "lifetime hint "+strings.Join(hints, "; "))
 	}
+	if r.EarlyData != "" {
+		row("early data", strings.ReplaceAll(r.EarlyData, "_", " ")+" — "+r.EarlyDataDetail)
+	}
 	if len(r.Cross) > 0 {
 		for _, m := range sortedKeys(r.DomainGroups) {
 			var cells []string

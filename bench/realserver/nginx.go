@@ -51,6 +51,9 @@ events { worker_connections 4096; }
 	if cfg.Ciphers != "" {
 		fmt.Fprintf(&b, "        ssl_ciphers %s;\n", cfg.Ciphers)
 	}
+	if cfg.EarlyData {
+		b.WriteString("        ssl_early_data on;\n")
+	}
 	if cfg.Groups != "" {
 		fmt.Fprintf(&b, "        ssl_ecdh_curve %s;\n", cfg.Groups)
 	}

@@ -175,6 +175,12 @@ type Config struct {
 	// ("ECDHE-ECDSA-AES128-GCM-SHA256:..."). Empty: the server's default.
 	Ciphers string
 
+	// EarlyData turns on TLS 1.3 early data (0-RTT) on nginx nodes
+	// (ssl_early_data on), which needs HTTP: the stream module has no
+	// such setting. Off: the nodes' tickets allow no early data. Refused
+	// for the other kinds.
+	EarlyData bool
+
 	// Groups is the OpenSSL list of key-exchange groups the nodes accept,
 	// in their order of preference ("X25519:P-256"): s_server -groups,
 	// nginx ssl_ecdh_curve, HAProxy's curves. Empty: the server's default
@@ -261,6 +267,9 @@ func (c *Config) validate() error {
 	}
 	if strings.Trim(c.Groups, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_") != "" {
 		errs = append(errs, fmt.Errorf("groups %q: want OpenSSL group names separated by colons", c.Groups))
+	}
+	if c.EarlyData && (c.Kind != Nginx || !c.HTTP) {
+		errs = append(errs, errors.New("early data is nginx's ssl_early_data, which needs HTTP nodes (Config.HTTP): the stream module, HAProxy and s_server nodes have no such setting here"))
 	}
 	switch c.Balance {
 	case "", "roundrobin", "leastconn", "source", "random":

@@ -61,7 +61,7 @@ Certificates are verified, with --ca or the system roots.`,
 
 // checkConfig turns the command line into a check.Config.
 func checkConfig(target string, f checkFlags) (check.Config, error) {
-	cfg := check.Config{Address: target, ServerName: f.serverName, Timeout: f.timeout}
+	cfg := check.Config{Address: target, ServerName: f.serverName, Timeout: f.timeout, CAFile: f.caFile}
 	var errs []error
 	host, port, err := net.SplitHostPort(target)
 	if err != nil {
