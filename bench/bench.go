@@ -179,8 +179,10 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	}
 	lcfg.Grace = opts.Grace
 	lcfg.Clock = opts.clock()
+	s.variants(&lcfg)
 	r.cfg = lcfg
 	run.Client = describeClient(lcfg)
+	s.describeVariants(&run.Client)
 	if r.gen, err = loadgen.New(lcfg); err != nil {
 		f.Stop()
 		return nil, fmt.Errorf("bench: %w", err)

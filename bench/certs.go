@@ -64,11 +64,23 @@ func EnsureCerts(dir string, key scenarios.KeyType) (CertSet, error) {
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return CertSet{}, fmt.Errorf("bench: certificates: %w", err)
 	}
-	if err := makeChain(set, key); err != nil {
+	if err := makeChain(set, key, serverLeaf); err != nil {
 		return CertSet{}, fmt.Errorf("bench: certificates for %s: %w", key, err)
 	}
 	return set, nil
 }
+
+// leafKind is what a throwaway chain is for: its CA's name, the leaf's
+// names and its extended key usage.
+type leafKind struct {
+	ca       string
+	name     string
+	dnsNames []string
+	usage    x509.ExtKeyUsage
+}
+
+// serverLeaf is the testbed's server certificate, for ServerName.
+var serverLeaf = leafKind{ca: "tlsbench throwaway CA", name: ServerName, dnsNames: []string{ServerName, "localhost"}, usage: x509.ExtKeyUsageServerAuth}
 
 // fresh reports whether set's files exist, parse and stay valid for a day.
 func fresh(set CertSet) bool {
@@ -102,7 +114,7 @@ func newKey(key scenarios.KeyType) (crypto.Signer, error) {
 	return nil, fmt.Errorf("unknown key type %q", key)
 }
 
-func makeChain(set CertSet, key scenarios.KeyType) error {
+func makeChain(set CertSet, key scenarios.KeyType, kind leafKind) error {
 	caKey, err := newKey(key)
 	if err != nil {
 		return err
@@ -118,7 +130,7 @@ func makeChain(set CertSet, key scenarios.KeyType) error {
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "tlsbench throwaway CA (" + string(key) + ")"},
+		Subject:               pkix.Name{CommonName: kind.ca + " (" + string(key) + ")"},
 		NotBefore:             now,
 		NotAfter:              now.Add(certLifetime),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -135,17 +147,17 @@ func makeChain(set CertSet, key scenarios.KeyType) error {
 		return err
 	}
 	usage := x509.KeyUsageDigitalSignature
-	if key == scenarios.RSA2048 {
+	if key == scenarios.RSA2048 && kind.usage == x509.ExtKeyUsageServerAuth {
 		usage |= x509.KeyUsageKeyEncipherment
 	}
 	leafTmpl := &x509.Certificate{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: ServerName},
-		DNSNames:     []string{ServerName, "localhost"},
+		Subject:      pkix.Name{CommonName: kind.name},
+		DNSNames:     kind.dnsNames,
 		NotBefore:    now,
 		NotAfter:     now.Add(certLifetime),
 		KeyUsage:     usage,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{kind.usage},
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, leafKey.Public(), caKey)
 	if err != nil {
@@ -190,13 +202,14 @@ func writeFile(path string, data []byte, perm os.FileMode) error {
 	return os.Rename(tmp, path)
 }
 
-// userCert checks a user's own certificate and key for the testbed: it
-// returns the name to send and verify (the leaf's first DNS name, else its
-// common name), the key type, and a warning when others can read the key.
-func userCert(set CertSet) (string, scenarios.KeyType, []results.Warning, error) {
+// userCert checks a user's own certificate and key for the testbed (or,
+// under the scenario key named by what, for the clients): it returns the
+// name to send and verify (the leaf's first DNS name, else its common
+// name), the key type, and a warning when others can read the key.
+func userCert(set CertSet, what string) (string, scenarios.KeyType, []results.Warning, error) {
 	pair, err := tls.LoadX509KeyPair(set.CertFile, set.KeyFile)
 	if err != nil {
-		return "", "", nil, fmt.Errorf("bench: tls.cert_file/key_file: %w", err)
+		return "", "", nil, fmt.Errorf("bench: %s: %w", what, err)
 	}
 	leaf, err := x509.ParseCertificate(pair.Certificate[0])
 	if err != nil {

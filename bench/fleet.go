@@ -231,6 +231,9 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 		SessionLifetime:  time.Duration(topo.SessionLifetime),
 		HandshakeTimeout: time.Duration(sc.Timeouts.Handshake) + time.Duration(sc.Timeouts.IO),
 	}
+	if s.client != nil {
+		tcfg.ClientCAFile = s.client.caFile
+	}
 	store := "stateless tickets (crypto/tls EncryptTicket), " + string(topo.TicketKeys) + " ticket keys"
 	if topo.TicketKeys == tlsfleet.Off {
 		store = "no tickets: the servers issue none"

@@ -123,7 +123,7 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 			add(results.WarnNoHandshakes, p.Name, "no handshake completed in this phase")
 		}
 	}
-	return ws
+	return append(ws, variantWarnings(sc, run)...)
 }
 
 func abs(x int64) int64 {

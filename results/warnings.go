@@ -28,6 +28,9 @@ const (
 	WarnServerUnobservable WarningCode = "server_unobservable"
 	WarnScenarioOverridden WarningCode = "scenario_overridden"
 	WarnPartial            WarningCode = "partial"
+	// Mutual TLS and ECH (tls.client_cert, tls.ech).
+	WarnClientCertNotRequested WarningCode = "client_cert_not_requested"
+	WarnECHNotAccepted         WarningCode = "ech_not_accepted"
 )
 
 // warningCodes is every code with its meaning, in the order above.
@@ -59,6 +62,8 @@ func warningCodes() []struct {
 		{WarnServerUnobservable, "the servers' own counters could not be read: server-side counts are missing"},
 		{WarnScenarioOverridden, "a command-line override changed what the scenario measures (the warning says how)"},
 		{WarnPartial, "the run was cut short: its numbers cover only what was measured up to the stop"},
+		{WarnClientCertNotRequested, "the clients had a certificate to present, but the server did not ask for it on some full handshakes: those were not mutual TLS"},
+		{WarnECHNotAccepted, "the clients offered ECH, but some completed handshakes did not accept it"},
 	}
 }
 

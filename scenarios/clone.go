@@ -8,6 +8,7 @@ import "slices"
 func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.TLS.Groups = slices.Clone(s.TLS.Groups)
+	c.TLS.ClientCert = clonePtr(s.TLS.ClientCert)
 	c.Clients.SourceAddresses = slices.Clone(s.Clients.SourceAddresses)
 	c.Phases = slices.Clone(s.Phases)
 	for i, p := range c.Phases {

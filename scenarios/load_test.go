@@ -57,6 +57,11 @@ func TestLoadBad(t *testing.T) {
 		{"network-remote", 2},
 		{"network-jitter", 2},
 		{"network-explicit-zero", 3},
+		{"client-cert", 4},
+		{"client-cert-ids", 3},
+		{"ech", 3},
+		{"ech-remote", 1},
+		{"ech-no-ech", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -165,6 +165,10 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 	if err != nil {
 		return nil, fmt.Errorf("testbed: load certificate: %w", err)
 	}
+	clientCAs, err := loadClientCAs(cfg.ClientCAFile)
+	if err != nil {
+		return nil, err
+	}
 	timeout := cfg.HandshakeTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -205,6 +209,9 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 			Certificates: []tls.Certificate{cert},
 			MinVersion:   tls.VersionTLS12,
 			Time:         clk.Now, // the age of the sessions crypto/tls checks itself
+		}
+		if clientCAs != nil {
+			n.cfg.ClientAuth, n.cfg.ClientCAs = tls.RequireAndVerifyClientCert, clientCAs
 		}
 		f.nodes = append(f.nodes, n)
 		switch cfg.Store {

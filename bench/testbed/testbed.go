@@ -88,6 +88,12 @@ type Config struct {
 	// HandshakeTimeout bounds a node's handshake and what follows it. Zero
 	// means 10 s.
 	HandshakeTimeout time.Duration `json:"handshake_timeout"`
+
+	// ClientCAFile, when set, is a PEM file of CA certificates: every
+	// node requires a client certificate and verifies it against them
+	// (mutual TLS, tls.RequireAndVerifyClientCert); a handshake without a
+	// valid one fails. Empty: no client certificate is asked for.
+	ClientCAFile string `json:"client_ca_file,omitempty"`
 }
 
 // Ready is the child's answer to a Config.

@@ -1,0 +1,43 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/tlsbench/tlsbench/loadgen"
+	"github.com/tlsbench/tlsbench/results"
+	"github.com/tlsbench/tlsbench/scenarios"
+)
+
+// variants gives the generator what the setup resolved for mutual TLS.
+func (s *setup) variants(cfg *loadgen.Config) {
+	if s.client != nil {
+		cfg.ClientCertificate = &s.client.cert
+	}
+}
+
+// describeVariants says in the result what the clients presented.
+func (s *setup) describeVariants(c *results.Client) {
+	if s.client != nil {
+		c.ClientCert = s.client.describe
+	}
+}
+
+// variantWarnings checks that every full handshake of a run with a client
+// certificate was mutual TLS (the server asked for it; a resumed one
+// carries none), and that every completed handshake of a run with ECH
+// accepted it.
+func variantWarnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
+	var ws []results.Warning
+	for _, p := range run.Phases {
+		h := p.Handshakes
+		if sc.TLS.ClientCert != nil && h.ClientCert < h.Full {
+			ws = append(ws, results.Warning{Code: results.WarnClientCertNotRequested, Phase: p.Name,
+				Message: fmt.Sprintf("the server asked for the client certificate on %d of %d full handshakes: the others were not mutual TLS", h.ClientCert, h.Full)})
+		}
+		if sc.TLS.ECH && h.ECHAccepted < h.Completed() {
+			ws = append(ws, results.Warning{Code: results.WarnECHNotAccepted, Phase: p.Name,
+				Message: fmt.Sprintf("ECH was accepted on %d of %d completed handshakes", h.ECHAccepted, h.Completed())})
+		}
+	}
+	return ws
+}
