@@ -182,7 +182,7 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	s.variants(&lcfg)
 	r.cfg = lcfg
 	run.Client = describeClient(lcfg)
-	s.describeVariants(&run.Client)
+	s.describeVariants(run)
 	if r.gen, err = loadgen.New(lcfg); err != nil {
 		f.Stop()
 		return nil, fmt.Errorf("bench: %w", err)

@@ -234,6 +234,9 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 	if s.client != nil {
 		tcfg.ClientCAFile = s.client.caFile
 	}
+	if sc.TLS.ECH {
+		tcfg.ECHPublicName = ECHPublicName
+	}
 	store := "stateless tickets (crypto/tls EncryptTicket), " + string(topo.TicketKeys) + " ticket keys"
 	if topo.TicketKeys == tlsfleet.Off {
 		store = "no tickets: the servers issue none"
@@ -252,6 +255,13 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 	proc, err := testbed.Start(ctx, place.command(argv), tcfg)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if sc.TLS.ECH {
+		if s.ech, err = parseECHConfigList(proc.ECHConfigList); err != nil {
+			proc.Stop()
+			return nil, fmt.Errorf("bench: the testbed's ECH config list: %w", err)
+		}
+		s.ech.source = "the testbed's config list, of one X25519 HPKE key made in the testbed process for the run,"
 	}
 	return &testbedFleet{
 		proc:  proc,

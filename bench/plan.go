@@ -39,6 +39,10 @@ type Overrides struct {
 	// servers the scenario starts; ServerName (default: Target's host)
 	// and CAFile (default: the system roots) go with it.
 	Target, ServerName, CAFile string
+
+	// ECHConfigFile goes with Target: the target's ECH config list, for
+	// a scenario with tls.ech (target.ech_config_file).
+	ECHConfigFile string
 }
 
 // Apply returns a copy of sc with o applied, validated again, with a
@@ -87,6 +91,7 @@ func (o Overrides) Apply(sc *scenarios.Scenario) (*scenarios.Scenario, []results
 		out.Target.Address = o.Target
 		out.Target.ServerName = o.ServerName
 		out.Target.CAFile = o.CAFile
+		out.Target.ECHConfigFile = o.ECHConfigFile
 		if out.Resumption == scenarios.ResumeCache {
 			out.Resumption = scenarios.ResumeTickets
 			warn("the target was overridden to %s: resumption cache models the embedded testbed's server-side session store, so the clients offer session tickets instead (resumption tickets); how the server keeps their state is the server's", o.Target)

@@ -37,6 +37,10 @@ type setup struct {
 	// client is the certificate the clients present (tls.client_cert);
 	// nil without one.
 	client *clientAuth
+	// ech is the servers' ECH config list (tls.ech): read from
+	// target.ech_config_file here, or filled in by startTestbed from the
+	// testbed's own once it has started; nil without ECH.
+	ech *echConfig
 }
 
 // resolveScenario copies sc and resolves its certificates. sc itself is
@@ -50,6 +54,11 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 	var err error
 	if s.client, s.warnings, err = resolveClientCert(s.sc, dir); err != nil {
 		return nil, err
+	}
+	if sc.TLS.ECH && sc.Target.ECHConfigFile != "" {
+		if s.ech, err = readECHConfigFile(sc.Target.ECHConfigFile); err != nil {
+			return nil, err
+		}
 	}
 	if !sc.Target.Embedded() {
 		s.name = sc.Target.ServerName

@@ -2,23 +2,33 @@ package bench
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tlsbench/tlsbench/loadgen"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
 
-// variants gives the generator what the setup resolved for mutual TLS.
+// variants gives the generator what the setup resolved for mutual TLS
+// and ECH.
 func (s *setup) variants(cfg *loadgen.Config) {
 	if s.client != nil {
 		cfg.ClientCertificate = &s.client.cert
 	}
+	if s.ech != nil {
+		cfg.ECHConfigList = s.ech.list
+	}
 }
 
-// describeVariants says in the result what the clients presented.
-func (s *setup) describeVariants(c *results.Client) {
+// describeVariants says in the result what the clients presented and
+// offered, and the public name of the ECH config.
+func (s *setup) describeVariants(run *results.Run) {
 	if s.client != nil {
-		c.ClientCert = s.client.describe
+		run.Client.ClientCert = s.client.describe
+	}
+	if s.ech != nil {
+		run.Client.ECH = s.ech.describe()
+		run.Target.ECHPublicName = strings.Join(s.ech.publicNames, ", ")
 	}
 }
 

@@ -2,13 +2,17 @@ package bench_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/realserver"
+	"github.com/tlsbench/tlsbench/bench/testbed"
 	"github.com/tlsbench/tlsbench/scenarios"
 )
 
@@ -122,4 +126,111 @@ timeouts: {connect: 5s, handshake: 5s, io: 5s}
 			}
 		})
 	}
+}
+
+// TestECH: on the embedded testbed every client offers Encrypted Client
+// Hello and every handshake accepts it, full and resumed; the result names
+// the public name and holds no config list.
+func TestECH(t *testing.T) {
+	for _, resumption := range []string{"none", "tickets"} {
+		t.Run(resumption, func(t *testing.T) {
+			run, err := bench.Run(context.Background(), scenario(t, fmt.Sprintf(`tls: {version: "1.3", key: ecdsa-p256, groups: [x25519], ech: true}
+resumption: %s
+%s`, resumption, mtlsPhases)), options(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range run.Phases {
+				h := p.Handshakes
+				if h.Failed != 0 || h.ECHOffered != h.Completed() || h.ECHAccepted != h.Completed() {
+					t.Errorf("%s: %+v, errors %+v: want ECH offered and accepted on every handshake", p.Name, h, p.ErrorDetails)
+				}
+				if s := p.Server; s == nil || s.Handshakes != h.Completed() {
+					t.Errorf("%s: client completed %d, server %+v", p.Name, h.Completed(), s)
+				}
+			}
+			if resumption == "tickets" && run.Phases[1].Handshakes.Resumed < 199 {
+				t.Errorf("resumed %d of 200 with ECH", run.Phases[1].Handshakes.Resumed)
+			}
+			if !run.Labels.ECH || run.Target.ECHPublicName != bench.ECHPublicName || !strings.Contains(run.Client.ECH, bench.ECHPublicName) {
+				t.Errorf("labels ech %v, public name %q, client %q", run.Labels.ECH, run.Target.ECHPublicName, run.Client.ECH)
+			}
+			b, err := json.Marshal(run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), "ech_config_list") {
+				t.Error("the result holds the ECH config list")
+			}
+			for _, w := range run.Warnings {
+				if w.Code == "ech_not_accepted" {
+					t.Errorf("warning %s: %s", w.Code, w.Message)
+				}
+			}
+		})
+	}
+}
+
+// TestECHTarget: against a remote target (a testbed this test starts), ECH
+// takes the target's config list from a file, base64 or binary; another
+// server's list is rejected (ech_rejected), and a missing one is bad input.
+func TestECHTarget(t *testing.T) {
+	set, err := bench.EnsureCerts(certDir, scenarios.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The public name is one the certificate holds, so that a rejection is
+	// an ECH rejection and not a certificate name mismatch.
+	start := func() *testbed.Process {
+		p, err := testbed.Start(context.Background(), []string{os.Args[0], "testbed"}, testbed.Config{
+			Addresses: []string{"127.0.0.7:0"}, CertFile: set.CertFile, KeyFile: set.KeyFile, ECHPublicName: bench.ServerName})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Stop() })
+		return p
+	}
+	server, other := start(), start()
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"base64": []byte(base64.StdEncoding.EncodeToString(server.ECHConfigList) + "\n"),
+		"binary": server.ECHConfigList,
+		"other":  other.ECHConfigList,
+	}
+	for _, name := range []string{"base64", "binary", "other"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, files[name], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run, err := bench.Run(context.Background(), scenario(t, fmt.Sprintf(`tls: {version: "1.3", ech: true}
+target: {address: %q, server_name: %s, ca_file: %s, ech_config_file: %s}
+clients: {count: 4, concurrency: 2}
+phases: [{name: measure, count: 20}]
+timeouts: {connect: 5s, handshake: 5s, io: 5s}
+`, server.Addresses[0], bench.ServerName, set.CAFile, path)), options(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, errs := run.Phases[0].Handshakes, run.Phases[0].Errors
+			if name == "other" {
+				if errs["ech_rejected"] != 20 {
+					t.Errorf("errors %v, want 20 ech_rejected", errs)
+				}
+				return
+			}
+			if h.ECHAccepted != 20 || run.Target.ECHPublicName != bench.ServerName {
+				t.Errorf("%+v (errors %v), public name %q: want ECH accepted 20 times, public name %s", h, errs, run.Target.ECHPublicName, bench.ServerName)
+			}
+		})
+	}
+	t.Run("missing", func(t *testing.T) {
+		sc := scenario(t, `tls: {version: "1.3", ech: true}
+phases: [{name: measure, count: 20}]
+`)
+		_, _, err := bench.Overrides{Target: server.Addresses[0]}.Apply(sc)
+		if err == nil || !strings.Contains(err.Error(), "tls.ech: a remote target's ECH config list is needed") {
+			t.Errorf("--target without --ech-config: %v", err)
+		}
+	})
 }

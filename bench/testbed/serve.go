@@ -50,7 +50,7 @@ func serve(ctx context.Context, in io.Reader, out io.Writer, clk clock.Clock) er
 		return err
 	}
 	defer f.stop()
-	if err := enc.Encode(Ready{Addresses: f.addresses(), Epoch: f.epoch}); err != nil {
+	if err := enc.Encode(Ready{Addresses: f.addresses(), Epoch: f.epoch, ECHConfigList: f.echConfigList}); err != nil {
 		return fmt.Errorf("testbed: write ready: %w", err)
 	}
 	lines := make(chan string)
@@ -94,6 +94,9 @@ func serve(ctx context.Context, in io.Reader, out io.Writer, clk clock.Clock) er
 type fleet struct {
 	nodes  []*node
 	epoch  time.Time
+	// echConfigList is the public config of the fleet's ECH key; nil
+	// without ECH.
+	echConfigList []byte
 	cancel context.CancelFunc // ends the key rotation goroutines
 	wg     sync.WaitGroup
 }
@@ -169,6 +172,15 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 	if err != nil {
 		return nil, err
 	}
+	var echKeys []tls.EncryptedClientHelloKey
+	var echList []byte
+	if cfg.ECHPublicName != "" {
+		key, list, err := newECHKey(cfg.ECHPublicName)
+		if err != nil {
+			return nil, err
+		}
+		echKeys, echList = []tls.EncryptedClientHelloKey{key}, list
+	}
 	timeout := cfg.HandshakeTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -185,7 +197,7 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 	}
 	epoch := clk.Now()
 	ctx, cancel := context.WithCancel(ctx)
-	f := &fleet{epoch: epoch, cancel: cancel}
+	f := &fleet{epoch: epoch, cancel: cancel, echConfigList: echList}
 	for i, addr := range cfg.Addresses {
 		// No TCP keep-alive on accepted connections, as nginx by default.
 		lc := net.ListenConfig{KeepAlive: -1}
@@ -212,6 +224,10 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 		}
 		if clientCAs != nil {
 			n.cfg.ClientAuth, n.cfg.ClientCAs = tls.RequireAndVerifyClientCert, clientCAs
+		}
+		if echKeys != nil {
+			// ECH is TLS 1.3's: crypto/tls wants MinVersion 1.3 with keys.
+			n.cfg.EncryptedClientHelloKeys, n.cfg.MinVersion = echKeys, tls.VersionTLS13
 		}
 		f.nodes = append(f.nodes, n)
 		switch cfg.Store {

@@ -94,6 +94,13 @@ type Config struct {
 	// (mutual TLS, tls.RequireAndVerifyClientCert); a handshake without a
 	// valid one fails. Empty: no client certificate is asked for.
 	ClientCAFile string `json:"client_ca_file,omitempty"`
+
+	// ECHPublicName, when set, turns on Encrypted Client Hello: the fleet
+	// makes one ECH key (X25519 HPKE) for the run, shared by every node,
+	// whose config carries this public name, and answers Ready with its
+	// config list; the nodes then accept TLS 1.3 only. The key is made in
+	// the child and never leaves it. Empty: no ECH.
+	ECHPublicName string `json:"ech_public_name,omitempty"`
 }
 
 // Ready is the child's answer to a Config.
@@ -102,6 +109,9 @@ type Ready struct {
 	Addresses []string `json:"addresses,omitempty"`
 	// Epoch is the start of the key-rotation schedule.
 	Epoch time.Time `json:"epoch"`
+	// ECHConfigList is the fleet's ECH config list (Config.ECHPublicName):
+	// public, what a DNS HTTPS record would publish. Empty without ECH.
+	ECHConfigList []byte `json:"ech_config_list,omitempty"`
 	// Error is set when the fleet could not start.
 	Error string `json:"error,omitempty"`
 }
