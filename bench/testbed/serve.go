@@ -92,13 +92,14 @@ func serve(ctx context.Context, in io.Reader, out io.Writer, clk clock.Clock) er
 }
 
 type fleet struct {
-	nodes []*node
-	epoch time.Time
+	nodes  []*node
+	epoch  time.Time
+	cancel context.CancelFunc // ends the key rotation goroutines
+	wg     sync.WaitGroup
+
 	// echConfigList is the public config of the fleet's ECH key; nil
 	// without ECH.
 	echConfigList []byte
-	cancel        context.CancelFunc // ends the key rotation goroutines
-	wg            sync.WaitGroup
 }
 
 type node struct {
