@@ -98,6 +98,7 @@ func WriteRun(w io.Writer, run *results.Run) error {
 			fmt.Fprintf(w, "negotiated (%s): %s\n", p.Name, strings.Join(neg, "; "))
 		}
 	}
+	writeVariantLines(w, run)
 	for _, p := range run.Phases {
 		for _, e := range p.ErrorDetails {
 			fmt.Fprintf(w, "errors (%s): %d %s at %s, e.g. %q\n  what to do: %s\n", p.Name, e.Count, e.Class, e.Stage, e.Sample, e.Hint)
@@ -159,10 +160,16 @@ func WriteSummary(w io.Writer, runs []*results.Run, repeats int) error {
 	switch {
 	case repeats > 1:
 		fmt.Fprintf(w, "== all scenarios, measured phases, median of %d repeats ± spread\n", repeats)
-		return WriteRepeats(w, runs)
+		if err := WriteRepeats(w, runs); err != nil {
+			return err
+		}
 	case len(runs) > 1:
 		fmt.Fprintln(w, "== all runs, measured phases")
-		return WriteRuns(w, runs)
+		if err := WriteRuns(w, runs); err != nil {
+			return err
+		}
+	default:
+		return nil
 	}
-	return nil
+	return WriteVariants(w, runs)
 }
