@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,6 +77,26 @@ resumption: %s
 					t.Errorf("warning %s: %s", w.Code, w.Message)
 				}
 			}
+			// The client's private key is nowhere in the result.
+			set, err := bench.EnsureClientCert(certDir, scenarios.ECDSAP256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keyPEM, err := os.ReadFile(set.KeyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			block, _ := pem.Decode(keyPEM)
+			b, err := json.Marshal(run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if block == nil || strings.Contains(string(b), base64.StdEncoding.EncodeToString(block.Bytes)[:40]) || strings.Contains(string(b), "PRIVATE KEY") {
+				t.Error("the result holds the client's private key")
+			}
+			if st, err := os.Stat(set.KeyFile); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("client key file mode %v (%v), want 0600", st.Mode().Perm(), err)
+			}
 		})
 	}
 }
@@ -93,9 +114,6 @@ func TestClientCertRejected(t *testing.T) {
 	}
 	wrong, err := bench.EnsureCerts(certDir, scenarios.ECDSAP256)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(client.KeyFile, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ server, version string }{
