@@ -58,16 +58,22 @@ func EnsureCerts(dir string, key scenarios.KeyType) (CertSet, error) {
 		CertFile: filepath.Join(d, "leaf.pem"),
 		KeyFile:  filepath.Join(d, "leaf.key"),
 	}
-	if fresh(set) {
-		return set, nil
-	}
-	if err := os.MkdirAll(d, 0o700); err != nil {
-		return CertSet{}, fmt.Errorf("bench: certificates: %w", err)
-	}
-	if err := makeChain(set, key, serverLeaf); err != nil {
+	if err := ensureChain(d, set, key, serverLeaf); err != nil {
 		return CertSet{}, fmt.Errorf("bench: certificates for %s: %w", key, err)
 	}
 	return set, nil
+}
+
+// ensureChain makes set's chain of kind in directory d (0700) unless its
+// files are fresh.
+func ensureChain(d string, set CertSet, key scenarios.KeyType, kind leafKind) error {
+	if fresh(set) {
+		return nil
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return err
+	}
+	return makeChain(set, key, kind)
 }
 
 // leafKind is what a throwaway chain is for: its CA's name, the leaf's

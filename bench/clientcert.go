@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/tlsbench/tlsbench/results"
@@ -40,13 +39,7 @@ func EnsureClientCert(dir string, key scenarios.KeyType) (CertSet, error) {
 		CertFile: filepath.Join(d, "client.pem"),
 		KeyFile:  filepath.Join(d, "client.key"),
 	}
-	if fresh(set) {
-		return set, nil
-	}
-	if err := os.MkdirAll(d, 0o700); err != nil {
-		return CertSet{}, fmt.Errorf("bench: client certificate: %w", err)
-	}
-	if err := makeChain(set, key, clientLeaf); err != nil {
+	if err := ensureChain(d, set, key, clientLeaf); err != nil {
 		return CertSet{}, fmt.Errorf("bench: client certificate for %s: %w", key, err)
 	}
 	return set, nil

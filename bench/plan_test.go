@@ -66,7 +66,9 @@ func TestOverrides(t *testing.T) {
 		{"duration and a sweep", "phases: [{name: warmup, count: 10, record: false}]\nsweep: {from: 100, to: 200, step: 100}\n", bench.Overrides{Duration: time.Second},
 			nil, []string{"keep sweep.step_duration 3s"}, ""},
 		{"target and a client certificate of your own", "tls: {client_cert: {cert_file: c.pem, key_file: c.key, ca_file: ca.pem}}\n" + counted, bench.Overrides{Target: "127.0.0.1:8443"},
-			func(sc *scenarios.Scenario) bool { return sc.TLS.ClientCert.CAFile == "" && sc.TLS.ClientCert.CertFile == "c.pem" },
+			func(sc *scenarios.Scenario) bool {
+				return sc.TLS.ClientCert.CAFile == "" && sc.TLS.ClientCert.CertFile == "c.pem"
+			},
 			[]string{"the remote server verifies it with its own CA"}, ""},
 		{"target and ECH", "tls: {ech: true}\n" + counted, bench.Overrides{Target: "127.0.0.1:8443", ECHConfigFile: "ech.b64"},
 			func(sc *scenarios.Scenario) bool { return sc.Target.ECHConfigFile == "ech.b64" }, nil, ""},

@@ -15,7 +15,6 @@ import (
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/check"
 	"github.com/tlsbench/tlsbench/bench/realserver"
-	"github.com/tlsbench/tlsbench/scenarios"
 	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
 )
 
@@ -28,16 +27,7 @@ func fleet(t *testing.T, cfg realserver.Config) (*realserver.Fleet, *x509.CertPo
 	if err := realserver.Available(realserver.Nginx); err != nil {
 		t.Skipf("%v; .ci/run installs it", err)
 	}
-	set, err := bench.EnsureCerts(certDir, scenarios.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pem, err := os.ReadFile(set.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
+	set, roots := testCerts(t)
 	cfg.Kind = realserver.Nginx
 	cfg.CertFile, cfg.KeyFile = set.CertFile, set.KeyFile
 	f, err := realserver.Start(context.Background(), cfg)
