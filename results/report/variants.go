@@ -17,7 +17,11 @@ func writeVariantLines(w io.Writer, run *results.Run) {
 			continue
 		}
 		h := p.Handshakes
-		if run.Labels.MTLS {
+		switch {
+		case run.Labels.MTLS && h.Full == 0:
+			fmt.Fprintf(w, "mutual TLS (%s): no full handshake, so no client certificate (%s) presented: a resumed handshake carries none\n",
+				p.Name, run.Labels.ClientKey)
+		case run.Labels.MTLS:
 			fmt.Fprintf(w, "mutual TLS (%s): client certificate (%s) presented on %d of %d full handshakes (a resumed one carries none)\n",
 				p.Name, run.Labels.ClientKey, h.ClientCert, h.Full)
 		}
