@@ -85,11 +85,8 @@ func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if f.target == "" && (f.serverName != "" || f.caFile != "") {
-		errs = append(errs, errors.New("--server-name and --ca go with --target"))
-	}
-	if f.target == "" && f.echConfig != "" {
-		errs = append(errs, errors.New("--ech-config goes with --target (the embedded testbed makes its own ECH config)"))
+	if f.target == "" && (f.serverName != "" || f.caFile != "" || f.echConfig != "") {
+		errs = append(errs, errors.New("--server-name, --ca and --ech-config go with --target"))
 	}
 	if f.repeat < 1 {
 		errs = append(errs, fmt.Errorf("--repeat: must be at least 1, got %d", f.repeat))
