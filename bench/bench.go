@@ -200,8 +200,10 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	lcfg.RoundTrips = lab != nil
 	lcfg.Grace = opts.Grace
 	lcfg.Clock = opts.clock()
+	s.variants(&lcfg)
 	r.cfg = lcfg
 	run.Client = describeClient(lcfg)
+	s.describeVariants(run)
 	if r.gen, err = loadgen.New(lcfg); err != nil {
 		f.Stop()
 		return nil, fmt.Errorf("bench: %w", err)

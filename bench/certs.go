@@ -70,17 +70,35 @@ func EnsureChain(dir string, key scenarios.KeyType, intermediates int) (CertSet,
 		CertFile: filepath.Join(d, "leaf.pem"),
 		KeyFile:  filepath.Join(d, "leaf.key"),
 	}
-	if fresh(set, intermediates+2) {
-		return set, nil
-	}
-	if err := os.MkdirAll(d, 0o700); err != nil {
-		return CertSet{}, fmt.Errorf("bench: certificates: %w", err)
-	}
-	if err := makeChain(set, key, intermediates); err != nil {
+	if err := ensureChain(d, set, key, serverLeaf, intermediates); err != nil {
 		return CertSet{}, fmt.Errorf("bench: certificates for %s: %w", key, err)
 	}
 	return set, nil
 }
+
+// ensureChain makes set's chain of kind, with intermediates intermediate
+// CAs, in directory d (0700) unless its files are fresh.
+func ensureChain(d string, set CertSet, key scenarios.KeyType, kind leafKind, intermediates int) error {
+	if fresh(set, intermediates+2) {
+		return nil
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return err
+	}
+	return makeChain(set, key, kind, intermediates)
+}
+
+// leafKind is what a throwaway chain is for: its CA's name, the leaf's
+// names and its extended key usage.
+type leafKind struct {
+	ca       string
+	name     string
+	dnsNames []string
+	usage    x509.ExtKeyUsage
+}
+
+// serverLeaf is the testbed's server certificate, for ServerName.
+var serverLeaf = leafKind{ca: "tlsbench throwaway CA", name: ServerName, dnsNames: []string{ServerName, "localhost"}, usage: x509.ExtKeyUsageServerAuth}
 
 // fresh reports whether set's files exist, parse, hold a chain of certs
 // certificates and stay valid for a day.
@@ -121,7 +139,7 @@ func newKey(key scenarios.KeyType) (crypto.Signer, error) {
 	return nil, fmt.Errorf("unknown key type %q", key)
 }
 
-func makeChain(set CertSet, key scenarios.KeyType, intermediates int) error {
+func makeChain(set CertSet, key scenarios.KeyType, kind leafKind, intermediates int) error {
 	caKey, err := newKey(key)
 	if err != nil {
 		return err
@@ -137,7 +155,7 @@ func makeChain(set CertSet, key scenarios.KeyType, intermediates int) error {
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "tlsbench throwaway CA (" + string(key) + ")"},
+		Subject:               pkix.Name{CommonName: kind.ca + " (" + string(key) + ")"},
 		NotBefore:             now,
 		NotAfter:              now.Add(certLifetime),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -185,17 +203,17 @@ func makeChain(set CertSet, key scenarios.KeyType, intermediates int) error {
 		middle = append([][]byte{der}, middle...)
 	}
 	usage := x509.KeyUsageDigitalSignature
-	if key == scenarios.RSA2048 || key == scenarios.RSA4096 {
+	if (key == scenarios.RSA2048 || key == scenarios.RSA4096) && kind.usage == x509.ExtKeyUsageServerAuth {
 		usage |= x509.KeyUsageKeyEncipherment
 	}
 	leafTmpl := &x509.Certificate{
 		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: ServerName},
-		DNSNames:     []string{ServerName, "localhost"},
+		Subject:      pkix.Name{CommonName: kind.name},
+		DNSNames:     kind.dnsNames,
 		NotBefore:    now,
 		NotAfter:     now.Add(certLifetime),
 		KeyUsage:     usage,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:  []x509.ExtKeyUsage{kind.usage},
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, issuer, leafKey.Public(), issuerKey)
 	if err != nil {
@@ -244,13 +262,14 @@ func writeFile(path string, data []byte, perm os.FileMode) error {
 	return os.Rename(tmp, path)
 }
 
-// userCert checks a user's own certificate and key for the testbed: it
-// returns the name to send and verify (the leaf's first DNS name, else its
-// common name), the key type, and a warning when others can read the key.
-func userCert(set CertSet) (string, scenarios.KeyType, []results.Warning, error) {
+// userCert checks a user's own certificate and key for the testbed (or,
+// under the scenario key named by what, for the clients): it returns the
+// name to send and verify (the leaf's first DNS name, else its common
+// name), the key type, and a warning when others can read the key.
+func userCert(set CertSet, what string) (string, scenarios.KeyType, []results.Warning, error) {
 	pair, err := tls.LoadX509KeyPair(set.CertFile, set.KeyFile)
 	if err != nil {
-		return "", "", nil, fmt.Errorf("bench: tls.cert_file/key_file: %w", err)
+		return "", "", nil, fmt.Errorf("bench: %s: %w", what, err)
 	}
 	leaf, err := x509.ParseCertificate(pair.Certificate[0])
 	if err != nil {

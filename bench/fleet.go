@@ -238,6 +238,12 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 		}
 		tcfg.CurvePreferences = append(tcfg.CurvePreferences, id)
 	}
+	if s.client != nil {
+		tcfg.ClientCAFile = s.client.caFile
+	}
+	if sc.TLS.ECH {
+		tcfg.ECHPublicName = ECHPublicName
+	}
 	store := "stateless tickets (crypto/tls EncryptTicket), " + string(topo.TicketKeys) + " ticket keys"
 	if topo.Nodes == 1 {
 		store = "stateless tickets (crypto/tls EncryptTicket) under the node's ticket key" // per-node or shared is the same on one node
@@ -263,6 +269,13 @@ func startTestbed(ctx context.Context, s *setup, place Placement, opts Options) 
 	proc, err := testbed.Start(ctx, place.command(argv), tcfg)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if sc.TLS.ECH {
+		if s.ech, err = parseECHConfigList(proc.ECHConfigList); err != nil {
+			proc.Stop()
+			return nil, fmt.Errorf("bench: the testbed's ECH config list: %w", err)
+		}
+		s.ech.source = "the testbed's config list, of one X25519 HPKE key made in the testbed process for the run,"
 	}
 	return &testbedFleet{
 		proc:  proc,

@@ -52,6 +52,10 @@ type Overrides struct {
 	// servers the scenario starts; ServerName (default: Target's host)
 	// and CAFile (default: the system roots) go with it.
 	Target, ServerName, CAFile string
+
+	// ECHConfigFile goes with Target: the target's ECH config list, for
+	// a scenario with tls.ech (target.ech_config_file).
+	ECHConfigFile string
 }
 
 // Apply returns a copy of sc with o applied, validated again, with a
@@ -64,6 +68,8 @@ type Overrides struct {
 //   - a target cannot keep resumption cache, which models the embedded
 //     testbed's server-side store: it becomes tickets, the resumption a
 //     remote server can be asked for;
+//   - a target verifies a client certificate with its own CA, so
+//     tls.client_cert.ca_file is dropped;
 //   - a duration cuts the scenario's faults that come after the run's new
 //     end, and leaves a sweep's steps as they are.
 //
@@ -103,6 +109,11 @@ func (o Overrides) Apply(sc *scenarios.Scenario) (*scenarios.Scenario, []results
 		out.Target.Address = o.Target
 		out.Target.ServerName = o.ServerName
 		out.Target.CAFile = o.CAFile
+		out.Target.ECHConfigFile = o.ECHConfigFile
+		if cc := out.TLS.ClientCert; cc != nil && cc.CAFile != "" {
+			cc.CAFile = ""
+			warn("the target was overridden to %s: tls.client_cert.ca_file verifies the client certificate on the servers tlsbench starts; the remote server verifies it with its own CA", o.Target)
+		}
 		if out.Resumption == scenarios.ResumeCache {
 			out.Resumption = scenarios.ResumeTickets
 			warn("the target was overridden to %s: resumption cache models the embedded testbed's server-side session store, so the clients offer session tickets instead (resumption tickets); how the server keeps their state is the server's", o.Target)

@@ -65,6 +65,15 @@ func TestOverrides(t *testing.T) {
 			nil, []string{"faults[0] (kill at 5s) is never injected"}, ""},
 		{"duration and a sweep", "phases: [{name: warmup, count: 10, record: false}]\nsweep: {from: 100, to: 200, step: 100}\n", bench.Overrides{Duration: time.Second},
 			nil, []string{"keep sweep.step_duration 3s"}, ""},
+		{"target and a client certificate of your own", "tls: {client_cert: {cert_file: c.pem, key_file: c.key, ca_file: ca.pem}}\n" + counted, bench.Overrides{Target: "127.0.0.1:8443"},
+			func(sc *scenarios.Scenario) bool {
+				return sc.TLS.ClientCert.CAFile == "" && sc.TLS.ClientCert.CertFile == "c.pem"
+			},
+			[]string{"the remote server verifies it with its own CA"}, ""},
+		{"target and ECH", "tls: {ech: true}\n" + counted, bench.Overrides{Target: "127.0.0.1:8443", ECHConfigFile: "ech.b64"},
+			func(sc *scenarios.Scenario) bool { return sc.Target.ECHConfigFile == "ech.b64" }, nil, ""},
+		{"target and ECH without a config list", "tls: {ech: true}\n" + counted, bench.Overrides{Target: "127.0.0.1:8443"},
+			nil, nil, "tls.ech: a remote target's ECH config list is needed"},
 		{"target on nginx", "server: nginx\n" + counted, bench.Overrides{Target: "127.0.0.1:8443"},
 			nil, nil, "TestOverrides/target_on_nginx.yaml: server: server nginx is started by tlsbench"},
 	}

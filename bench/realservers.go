@@ -63,6 +63,9 @@ func startReal(ctx context.Context, s *setup, place Placement) (*realFleet, erro
 		Command:        place.Command,
 		Dial:           place.Dial,
 	}
+	if s.client != nil {
+		cfg.ClientCAFile = s.client.caFile
+	}
 	if sc.Resumption == scenarios.ResumeCache {
 		// OpenSSL's stateful TLS 1.3 tickets: no ticket keys, a cache.
 		cfg.TicketKeys = tlsfleet.Off

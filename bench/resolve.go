@@ -34,12 +34,32 @@ type setup struct {
 	roots *x509.CertPool
 	// warnings are what the resolution found (a readable key file).
 	warnings []results.Warning
+	// client is the certificate the clients present (tls.client_cert);
+	// nil without one.
+	client *clientAuth
+	// ech is the servers' ECH config list (tls.ech): read from
+	// target.ech_config_file here, or filled in by startTestbed from the
+	// testbed's own once it has started; nil without ECH.
+	ech *echConfig
 }
 
 // resolveScenario copies sc and resolves its certificates. sc itself is
 // not changed.
 func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 	s := &setup{sc: sc.Clone(), name: ServerName}
+	dir := opts.CertDir
+	if dir == "" {
+		dir = "certs"
+	}
+	var err error
+	if s.client, s.warnings, err = resolveClientCert(s.sc, dir); err != nil {
+		return nil, err
+	}
+	if sc.TLS.ECH && sc.Target.ECHConfigFile != "" {
+		if s.ech, err = readECHConfigFile(sc.Target.ECHConfigFile); err != nil {
+			return nil, err
+		}
+	}
 	if !sc.Target.Embedded() {
 		s.name = sc.Target.ServerName
 		if sc.Target.CAFile != "" {
@@ -53,14 +73,15 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 	}
 	if sc.TLS.CertFile != "" {
 		s.certs = CertSet{CertFile: sc.TLS.CertFile, KeyFile: sc.TLS.KeyFile, CAFile: sc.TLS.CAFile}
-		name, key, warns, err := userCert(s.certs)
+		name, key, warns, err := userCert(s.certs, "tls.cert_file/key_file")
 		if err != nil {
 			return nil, err
 		}
 		if sc.TLS.Key != "" && sc.TLS.Key != key {
 			return nil, fmt.Errorf("bench: tls.key is %s but %s holds a %s key", sc.TLS.Key, s.certs.CertFile, key)
 		}
-		s.name, s.sc.TLS.Key, s.warnings = name, key, warns
+		s.name, s.sc.TLS.Key = name, key
+		s.warnings = append(s.warnings, warns...)
 		if s.certs.CAFile != "" {
 			if s.roots, err = loadPool(s.certs.CAFile); err != nil {
 				return nil, err
@@ -68,11 +89,6 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 		}
 		return s, nil
 	}
-	dir := opts.CertDir
-	if dir == "" {
-		dir = "certs"
-	}
-	var err error
 	intermediates := 0
 	if sc.TLS.Chain != nil {
 		intermediates = sc.TLS.Chain.Intermediates
@@ -226,6 +242,10 @@ func labels(sc *scenarios.Scenario) results.Labels {
 	if sc.TLS.Chain != nil {
 		l.Intermediates = sc.TLS.Chain.Intermediates
 	}
+	if cc := sc.TLS.ClientCert; cc != nil {
+		l.MTLS, l.ClientKey = true, string(cc.Key)
+	}
+	l.ECH = sc.TLS.ECH
 	if !sc.Target.Embedded() {
 		l.Server, l.Target = "remote", sc.Target.Address
 	}

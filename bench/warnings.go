@@ -127,7 +127,8 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 			add(results.WarnNoHandshakes, p.Name, "no handshake completed in this phase")
 		}
 	}
-	return append(ws, networkWarnings(run)...)
+	ws = append(ws, networkWarnings(run)...)
+	return append(ws, variantWarnings(sc, run)...)
 }
 
 func abs(x int64) int64 {

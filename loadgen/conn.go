@@ -99,6 +99,9 @@ type worker struct {
 	tls     *tls.Config  // shared by the worker's clients; immutable
 	caches  clientCaches // its ClientSessionCache
 	turn    int          // index into clients of the next client to connect
+	// certRequested is set when the server asks the connection in
+	// progress for the client's certificate (tls.Config.GetClientCertificate).
+	certRequested bool
 }
 
 // loop runs connections until the phase stops or, when quota is not
@@ -177,6 +180,12 @@ type outcome struct {
 	helloRetry  bool  // the server sent a HelloRetryRequest
 	trips       int   // round trips of the handshake (Config.RoundTrips)
 	flight      int64 // the server's first flight, bytes (Config.RoundTrips)
+	// clientCert: the server asked for the client's certificate and the
+	// client presented it (Config.ClientCertificate).
+	clientCert bool
+	// echOffered: the client offered ECH (Config.ECHConfigList);
+	// echAccepted: ConnectionState.ECHAccepted.
+	echOffered, echAccepted bool
 }
 
 func (w *worker) pickNode(c *client) int {
@@ -256,18 +265,28 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		return
 	}
 	w.caches.cur = c.cache
+	w.certRequested = false
 	tc = tls.Client(w.handshakeConn(), w.tls)
 	err = tc.HandshakeContext(run.hard)
 	o.handshake = clk.Now().Sub(established)
 	w.endHandshake(o)
 	if err != nil {
 		o.fail(StageHandshake, err)
+		if w.certRequested && o.class == ErrNegotiation {
+			// A handshake_failure after the server asked for a client
+			// certificate: negotiation had succeeded, the certificate
+			// (none, or one the server refused) did not (OpenSSL and Go
+			// answer a missing one so under TLS 1.2).
+			o.class = ErrClientCertRejected
+		}
 		return
 	}
 	st := tc.ConnectionState()
 	o.resumed = st.DidResume
 	o.version, o.suite, o.curve = st.Version, st.CipherSuite, st.CurveID
 	o.helloRetry = st.HelloRetryRequest
+	o.clientCert = w.certRequested && cfg.ClientCertificate != nil
+	o.echOffered, o.echAccepted = len(cfg.ECHConfigList) > 0, st.ECHAccepted
 
 	if err := w.after(tc, raw, c, puts); err != nil {
 		o.fail(StageAfter, err)
@@ -314,9 +333,24 @@ func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint64) error
 		if cfg.CloseFirst {
 			return w.readSome(tc)
 		}
-		return w.readToEOF(tc)
+		n, err := w.readAllToEOF(tc)
+		if err == nil && n == 0 && w.certRequested && cfg.ClientCertificate != nil {
+			// Not a byte of application data: the server refused the
+			// client certificate without an alert.
+			return ErrNoResponseAfterClientCert
+		}
+		return err
 	}
 }
+
+// ErrNoResponseAfterClientCert is the error of a connection whose server
+// asked for the client's certificate, completed the handshake and then
+// closed the connection without a byte of application data, under the
+// read-eof action, where a server always sends some (the testbed and nginx
+// stream nodes their node id): what nginx does with a client certificate
+// it rejects (ssl_verify_client on verifies after the handshake and sends
+// no alert). Its class is ErrClientCertRejected.
+var ErrNoResponseAfterClientCert = errors.New("the server asked for the client certificate, then closed the connection without sending anything (nginx rejects a client certificate so, with no alert)")
 
 // readSome reads until the first application data arrives (a TLS 1.3
 // ticket before it is stored on the way), for a client that closes first.
@@ -336,21 +370,34 @@ func (w *worker) readSome(tc *tls.Conn) error {
 }
 
 func (w *worker) readToEOF(tc *tls.Conn) error {
+	_, err := w.readAllToEOF(tc)
+	return err
+}
+
+// readAllToEOF reads to EOF and returns the application data bytes read.
+func (w *worker) readAllToEOF(tc *tls.Conn) (int64, error) {
+	var total int64
 	for {
-		_, err := tc.Read(w.buf)
+		n, err := tc.Read(w.buf)
+		total += int64(n)
 		if err == nil {
 			continue
 		}
 		if errors.Is(err, io.EOF) {
-			return nil
+			return total, nil
 		}
-		return err
+		return total, err
 	}
 }
 
 func (o *outcome) fail(stage Stage, err error) {
 	o.stage, o.err, o.class = stage, err, Classify(err)
-	if stage != StageAfter {
+	if stage == StageAfter && o.class == ErrClientCertRejected {
+		// TLS 1.3: the server's verdict on the client certificate comes
+		// after the client's handshake; the handshake failed all the same.
+		o.stage = StageHandshake
+	}
+	if o.stage != StageAfter {
 		o.failed = true
 	}
 }

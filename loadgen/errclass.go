@@ -53,6 +53,21 @@ const (
 	// ErrLocalResources: the generator ran out of file descriptors or
 	// memory for sockets.
 	ErrLocalResources
+	// ErrClientCertRejected: the server rejected the client's certificate,
+	// or wanted one that the client did not present: it sent
+	// bad_certificate, unsupported_certificate, certificate_revoked,
+	// certificate_expired, certificate_unknown, unknown_ca or
+	// certificate_required, alerts a server sends only about the client's
+	// certificate, or handshake_failure after it asked for one (OpenSSL
+	// and Go answer a missing certificate so under TLS 1.2; negotiation
+	// had succeeded by then). With TLS 1.3 the client's handshake completes before
+	// the server has verified it, and the alert arrives with the first
+	// read: such a connection counts as a failed handshake all the same.
+	ErrClientCertRejected
+	// ErrECHRejected: the server did not accept the Encrypted Client
+	// Hello the client offered (tls.ech), which the client then refuses
+	// to go on without.
+	ErrECHRejected
 
 	numErrorClasses
 )
@@ -73,6 +88,8 @@ var errorClassNames = [numErrorClasses]string{
 	ErrEOF:                  "eof",
 	ErrCanceled:             "canceled",
 	ErrLocalResources:       "local_resources",
+	ErrClientCertRejected:   "client_cert_rejected",
+	ErrECHRejected:          "ech_rejected",
 }
 
 // String returns the class's name as stored in result files.
@@ -99,6 +116,8 @@ var errorClassHints = [numErrorClasses]string{
 	ErrEOF:                  "the server closed the connection early, without an alert: see its logs",
 	ErrCanceled:             "the run was interrupted",
 	ErrLocalResources:       "the generator ran out of file descriptors or socket buffers: raise ulimit -n, or lower clients.concurrency",
+	ErrClientCertRejected:   "the server rejected the client certificate, or wants one (certificate required): set tls.client_cert with a certificate for client authentication, valid now, from a CA the server verifies with (tls.client_cert.cert_file/key_file for your own)",
+	ErrECHRejected:          "the server did not accept Encrypted Client Hello: give the config list it publishes now (target.ech_config_file, --ech-config; a DNS HTTPS record's ech= parameter), or drop tls.ech",
 }
 
 // Hint says what to do about an error of the class.
@@ -143,6 +162,7 @@ func Classify(err error) ErrorClass {
 		inv  x509.CertificateInvalidError
 		cve  *tls.CertificateVerificationError
 		rhe  tls.RecordHeaderError
+		ech  *tls.ECHRejectionError
 	)
 	switch {
 	case err == nil:
@@ -153,8 +173,15 @@ func Classify(err error) ErrorClass {
 		switch oe.Err.Error() {
 		case "tls: protocol version not supported", "tls: handshake failure", "tls: insufficient security level":
 			return ErrNegotiation
+		case "tls: bad certificate", "tls: unsupported certificate", "tls: revoked certificate", "tls: expired certificate",
+			"tls: unknown certificate", "tls: unknown certificate authority", "tls: certificate required":
+			return ErrClientCertRejected
 		}
 		return ErrRemoteAlert
+	case errors.As(err, &ech):
+		return ErrECHRejected
+	case errors.Is(err, ErrNoResponseAfterClientCert):
+		return ErrClientCertRejected
 	case errors.As(err, &unk):
 		return ErrCertUnknownAuthority
 	case errors.As(err, &host):

@@ -85,6 +85,10 @@ func TestHostileServers(t *testing.T) {
 			return nil, errors.New("no certificate for this name")
 		}}), goodPool, tls.VersionTLS13, nil, loadgen.ErrRemoteAlert, "remote error"},
 		{"version mismatch (server TLS 1.3 only)", tlsServer(&tls.Config{Certificates: []tls.Certificate{good}, MinVersion: tls.VersionTLS13}), goodPool, tls.VersionTLS12, nil, loadgen.ErrNegotiation, "protocol version"},
+		{"requires a client certificate the client lacks (TLS 1.3: the verdict comes after the client's handshake)", tlsServer(&tls.Config{Certificates: []tls.Certificate{good},
+			ClientAuth: tls.RequireAnyClientCert}), goodPool, tls.VersionTLS13, nil, loadgen.ErrClientCertRejected, "certificate required"},
+		{"requires a client certificate the client lacks (TLS 1.2)", tlsServer(&tls.Config{Certificates: []tls.Certificate{good},
+			ClientAuth: tls.RequireAnyClientCert}), goodPool, tls.VersionTLS12, nil, loadgen.ErrClientCertRejected, "handshake failure"},
 		{"cipher-suite mismatch (seed 003)", tlsServer(&tls.Config{Certificates: []tls.Certificate{good}, MaxVersion: tls.VersionTLS12,
 			CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}}), goodPool, tls.VersionTLS12,
 			[]uint16{tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}, loadgen.ErrNegotiation, "handshake failure"},

@@ -131,6 +131,19 @@ type Config struct {
 	// defaults. (TLS 1.3 suites are not configurable in crypto/tls.)
 	CipherSuites []uint16
 
+	// ClientCertificate, when set, is the certificate every client
+	// presents when the server asks for one (mutual TLS); each connection
+	// records whether it was asked. It is read-only here. Nil: the
+	// clients have none. Not with SessionIDs.
+	ClientCertificate *tls.Certificate
+
+	// ECHConfigList, when set, is the server's ECH config list (an
+	// ECHConfigList): every client offers Encrypted Client Hello with it
+	// and fails the handshake (ErrECHRejected) when the server does not
+	// accept it; each handshake records ConnectionState.ECHAccepted. It
+	// needs Version TLS 1.3. Nil: no ECH.
+	ECHConfigList []byte
+
 	// Resume gives each client a session cache, so it offers its most
 	// recent session. False: every handshake is full.
 	Resume bool
@@ -367,6 +380,18 @@ func New(cfg Config) (*Generator, error) {
 		if cfg.Resume {
 			wk.tls.ClientSessionCache = &wk.caches
 		}
+		// Note whether the server asks for a client certificate, so that a
+		// refusal after it is put down to the certificate. Without one the
+		// client sends an empty Certificate message, as crypto/tls does.
+		cert := cfg.ClientCertificate
+		if cert == nil {
+			cert = &tls.Certificate{}
+		}
+		wk.tls.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			wk.certRequested = true
+			return cert, nil
+		}
+		wk.tls.EncryptedClientHelloConfigList = cfg.ECHConfigList
 		g.workers[w] = wk
 	}
 	return g, nil
@@ -388,6 +413,12 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.SessionIDs && cfg.Version != tls.VersionTLS12 {
 		errs = append(errs, errors.New("session IDs need TLS 1.2"))
+	}
+	if cfg.SessionIDs && cfg.ClientCertificate != nil {
+		errs = append(errs, errors.New("the session-ID engine presents no client certificate"))
+	}
+	if len(cfg.ECHConfigList) > 0 && cfg.Version != tls.VersionTLS13 {
+		errs = append(errs, errors.New("ECH needs TLS 1.3"))
 	}
 	for _, a := range cfg.SourceAddrs {
 		if net.ParseIP(a) == nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -231,6 +232,10 @@ func TestClassify(t *testing.T) {
 		{"expired", &tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Reason: x509.Expired}}, loadgen.ErrCertExpired},
 		{"not tls", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, loadgen.ErrNotTLS},
 		{"negotiation", fmt.Errorf("tls: server selected unsupported protocol version 301"), loadgen.ErrNegotiation},
+		{"client certificate rejected", &net.OpError{Op: "remote error", Err: errors.New("tls: unknown certificate authority")}, loadgen.ErrClientCertRejected},
+		{"client certificate required", &net.OpError{Op: "remote error", Err: errors.New("tls: certificate required")}, loadgen.ErrClientCertRejected},
+		{"closed after the client certificate", fmt.Errorf("after: %w", loadgen.ErrNoResponseAfterClientCert), loadgen.ErrClientCertRejected},
+		{"ech rejected", &tls.ECHRejectionError{}, loadgen.ErrECHRejected},
 		{"other", fmt.Errorf("something else"), loadgen.ErrOther},
 	}
 	for _, tt := range tests {

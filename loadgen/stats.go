@@ -38,6 +38,8 @@ type stats struct {
 	samples                   [numErrorClasses]string
 	negotiated                [8]negotiated
 	negotiatedOther           int64
+	clientCerts               int64 // completed handshakes that presented the client certificate
+	echOffered, echAccepted   int64 // completed handshakes that offered ECH, and accepted it
 	// matrix[issuer][server] counts offered and resumed sessions by the
 	// node that issued them and the node they were presented to.
 	matrix [][]cell
@@ -178,6 +180,15 @@ func (s *stats) record(o *outcome) {
 	if s.trips != nil {
 		s.trips.record(k, o)
 	}
+	if o.clientCert {
+		s.clientCerts++
+	}
+	if o.echOffered {
+		s.echOffered++
+		if o.echAccepted {
+			s.echAccepted++
+		}
+	}
 	s.completed.Add(1)
 }
 
@@ -243,6 +254,9 @@ func (g *Generator) collect(ph Phase, start, end time.Time) (results.Phase, erro
 		out.Handshakes.Offered += s.offered
 		out.Handshakes.Failed += s.failed
 		out.Handshakes.HelloRetry += s.helloRetry
+		out.Handshakes.ClientCert += s.clientCerts
+		out.Handshakes.ECHOffered += s.echOffered
+		out.Handshakes.ECHAccepted += s.echAccepted
 		out.OutOfRange += s.outOfRange
 		out.Fallbacks[string(tlsfleet.NoSession)] += s.noSession
 		out.Fallbacks[string(tlsfleet.OfferedNotResumed)] += s.offeredNotResumed

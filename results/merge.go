@@ -159,6 +159,9 @@ func addPhases(phases []Phase) (Phase, error) {
 		m.Handshakes.Resumed += h.Resumed
 		m.Handshakes.Offered += h.Offered
 		m.Handshakes.Failed += h.Failed
+		m.Handshakes.ClientCert += h.ClientCert
+		m.Handshakes.ECHOffered += h.ECHOffered
+		m.Handshakes.ECHAccepted += h.ECHAccepted
 		n := float64(h.Completed())
 		m.CPU.ClientS += p.CPU.ClientS
 		m.CPU.ServerS += p.CPU.ServerS

@@ -154,6 +154,13 @@ type Labels struct {
 	// Intermediates is the number of intermediate CAs in the throwaway
 	// chain the servers sent (tls.chain.intermediates).
 	Intermediates int `json:"intermediates,omitempty"`
+	// MTLS is true when every client presented a certificate
+	// (tls.client_cert); ClientKey is its key type.
+	MTLS      bool   `json:"mtls,omitempty"`
+	ClientKey string `json:"client_key,omitempty"`
+	// ECH is true when the clients offered Encrypted Client Hello
+	// (tls.ech).
+	ECH bool `json:"ech,omitempty"`
 }
 
 // TopologyLabels describe the server fleet of a run.
@@ -214,6 +221,10 @@ type Target struct {
 	// SessionStore says where resumption state lives on the server, in
 	// words: "stateless tickets (per-node keys)", "server-side cache ...".
 	SessionStore string `json:"session_store,omitempty"`
+	// ECHPublicName is the public name of the ECH config the clients
+	// encrypted their ClientHello to (tls.ech): the name the outer,
+	// visible ClientHello carries in SNI. Empty without ECH.
+	ECHPublicName string `json:"ech_public_name,omitempty"`
 }
 
 // Client says what every simulated client did on a connection.
@@ -231,6 +242,14 @@ type Client struct {
 	// Verify describes how certificate chains were verified (full, or
 	// cached: each distinct chain verified once, then matched).
 	Verify string `json:"verify"`
+	// ClientCert says what certificate the clients presented (mutual
+	// TLS, tls.client_cert) and who verified it; empty without one. It
+	// names files, never key material.
+	ClientCert string `json:"client_cert,omitempty"`
+	// ECH says how the clients offered Encrypted Client Hello (tls.ech):
+	// whose config list, with which public name; empty without ECH. The
+	// config list itself is not written.
+	ECH string `json:"ech,omitempty"`
 	// Clients and Concurrency are the population and the number of
 	// connections in flight.
 	Clients     int `json:"clients"`
@@ -373,6 +392,19 @@ type Handshakes struct {
 	// shares held none of the groups the server prefers, which costs a
 	// round trip.
 	HelloRetry int64 `json:"hello_retry"`
+	// ClientCert is completed handshakes in which the server asked for
+	// the client's certificate and the client presented it
+	// (tls.client_cert): the full handshakes of mutual TLS, since a
+	// resumed handshake carries none. Absent without a client
+	// certificate.
+	ClientCert int64 `json:"client_cert,omitempty"`
+	// ECHOffered is completed handshakes whose client offered Encrypted
+	// Client Hello (tls.ech), and ECHAccepted those of them in which the
+	// server accepted it (ConnectionState.ECHAccepted). A client that
+	// offers ECH refuses to go on without it, so a rejection is a failed
+	// handshake (errors: ech_rejected). Absent without ECH.
+	ECHOffered  int64 `json:"ech_offered,omitempty"`
+	ECHAccepted int64 `json:"ech_accepted,omitempty"`
 }
 
 // Latency holds the latency summaries of a set of handshakes.

@@ -151,6 +151,12 @@ func (l Labels) Title() string {
 	} else if l.TLSVersion != "" {
 		parts = append(parts, "default groups")
 	}
+	if l.MTLS {
+		parts = append(parts, "mTLS "+l.ClientKey)
+	}
+	if l.ECH {
+		parts = append(parts, "ECH")
+	}
 	if l.Topology.Nodes > 1 || l.Topology.Preset != "" {
 		parts = append(parts, l.Topology.String())
 	}

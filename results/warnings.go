@@ -32,6 +32,9 @@ const (
 	WarnFirstFlightExceedsInitCwnd WarningCode = "first_flight_exceeds_initcwnd"
 	WarnLinkSaturated              WarningCode = "link_saturated"
 	WarnLabAdjusted                WarningCode = "lab_adjusted"
+	// Mutual TLS and ECH (tls.client_cert, tls.ech).
+	WarnClientCertNotRequested WarningCode = "client_cert_not_requested"
+	WarnECHNotAccepted         WarningCode = "ech_not_accepted"
 )
 
 // warningCodes is every code with its meaning, in the order above.
@@ -66,6 +69,8 @@ func warningCodes() []struct {
 		{WarnFirstFlightExceedsInitCwnd, "the server's first flight was larger than its initial congestion window (initcwnd × MSS): the handshake waited one TCP round trip more"},
 		{WarnLinkSaturated, "the emulated link queued, delayed or dropped packets the scenario did not ask for: its latencies include the link's own limits"},
 		{WarnLabAdjusted, "the network lab could not run exactly as the scenario asked (the warning says what it did instead)"},
+		{WarnClientCertNotRequested, "the clients had a certificate to present, but the server did not ask for it on some full handshakes: those were not mutual TLS"},
+		{WarnECHNotAccepted, "the clients offered ECH, but some completed handshakes did not accept it"},
 	}
 }
 

@@ -10,6 +10,7 @@ func (s *Scenario) Clone() *Scenario {
 	c.TLS.Groups = slices.Clone(s.TLS.Groups)
 	c.TLS.ServerGroups = slices.Clone(s.TLS.ServerGroups)
 	c.TLS.Chain = clonePtr(s.TLS.Chain)
+	c.TLS.ClientCert = clonePtr(s.TLS.ClientCert)
 	c.Clients.SourceAddresses = slices.Clone(s.Clients.SourceAddresses)
 	c.Phases = slices.Clone(s.Phases)
 	for i, p := range c.Phases {

@@ -11,7 +11,7 @@ import (
 // and pointer set, and fails when the clone shares one with the original:
 // a field added to Scenario later without a line in Clone is caught here.
 func TestCloneSharesNothing(t *testing.T) {
-	sc, err := scenarios.Parse("full.yaml", []byte(`tls: {version: "1.3", groups: [x25519, p256], server_groups: [p256], chain: {intermediates: 2}}
+	sc, err := scenarios.Parse("full.yaml", []byte(`tls: {version: "1.3", groups: [x25519, p256], server_groups: [p256], chain: {intermediates: 2}, client_cert: {key: ecdsa-p256}}
 clients: {count: 8, concurrency: 2, source_addresses: [127.0.0.5]}
 phases: [{name: warmup, count: 10, record: false}, {name: measure, count: 10, record: true}]
 sweep: {from: 100, to: 200, step: 100}

@@ -53,6 +53,9 @@ func (s *Scenario) Defaults() {
 	if s.TLS.Key == "" && s.TLS.CertFile == "" {
 		s.TLS.Key = ECDSAP256 // with a cert_file, the key comes from it
 	}
+	if cc := s.TLS.ClientCert; cc != nil && cc.Key == "" && cc.CertFile == "" {
+		cc.Key = ECDSAP256
+	}
 	if s.Server == "" {
 		s.Server = ServerEmbedded
 	}

@@ -60,6 +60,11 @@ func TestLoadBad(t *testing.T) {
 		{"thresholds", 6},
 		{"thresholds-units", 6},
 		{"thresholds-remote", 2},
+		{"client-cert", 4},
+		{"client-cert-ids", 3},
+		{"ech", 3},
+		{"ech-remote", 1},
+		{"ech-no-ech", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -161,6 +161,17 @@ type TLS struct {
 	// larger server first flight. Nil: a CA and a leaf, as without it.
 	// Not with cert_file (your chain is what it is) or a remote target.
 	Chain *Chain `yaml:"chain" json:"chain,omitempty"`
+
+	// ClientCert, when set, makes every client present a certificate
+	// (mutual TLS), and the servers tlsbench starts require and verify
+	// it. Nil: no client certificate. See ClientCert.
+	ClientCert *ClientCert `yaml:"client_cert" json:"client_cert,omitempty"`
+
+	// ECH makes the clients offer Encrypted Client Hello (TLS 1.3 only):
+	// the embedded testbed makes an ECH key and config list for the run;
+	// a remote target's config list is read from target.ech_config_file.
+	// Every handshake must accept ECH. Default: false.
+	ECH bool `yaml:"ech" json:"ech,omitempty"`
 }
 
 // Chain is the shape of a throwaway certificate chain.
@@ -301,6 +312,12 @@ type Target struct {
 	// InsecureSkipVerify skips certificate verification. It is never set
 	// by default; when set, the result records it and warns.
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify" json:"insecure_skip_verify,omitempty"`
+
+	// ECHConfigFile is the server's ECH config list (an ECHConfigList,
+	// binary, base64 as in a DNS HTTPS record's ech= parameter, or PEM
+	// "ECHCONFIG"), which the clients encrypt their ClientHello to with
+	// tls.ech. Only with an Address.
+	ECHConfigFile string `yaml:"ech_config_file" json:"ech_config_file,omitempty"`
 }
 
 // Embedded reports whether the load goes to servers bench starts on

@@ -70,6 +70,8 @@ func (s *Scenario) Validate() error {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
 	}
 	v.server(s)
+	v.clientCert(s)
+	v.ech(s)
 	if s.TLS.CertFile != "" && !s.Target.Embedded() {
 		v.add("tls.cert_file", "cert_file is served by the embedded testbed; the target is remote")
 	}

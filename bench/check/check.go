@@ -1,7 +1,9 @@
 // Package check finds out what a TLS endpoint supports, the way a careful
 // person would with openssl s_client, but without its traps: which
-// protocol versions, TLS 1.2 cipher suites and key-exchange groups it
-// accepts (and with which alert it refuses the others), its certificate's
+// protocol versions, TLS 1.2 cipher suites and key-exchange groups (under
+// TLS 1.2 and under TLS 1.3, the post-quantum hybrids included) it
+// accepts (and with which alert it refuses the others), whether Go's
+// default offer draws a HelloRetryRequest, its certificate's
 // key type and chain size, whether it resumes sessions by session ID, by
 // TLS 1.2 ticket and by TLS 1.3 PSK, the ticket lifetime hint, whether it
 // issues a new ticket on resumption, and, for several addresses of one
@@ -9,13 +11,18 @@
 // many key or cache domains stand behind the service.
 //
 // A check is sequential and gentle: one connection at a time, each bounded
-// by a timeout, a few dozen in all: about 35 for one address (4 versions,
-// the TLS 1.2 suites Go implements, each group of package kex that the
-// version allows (4 with TLS 1.2, 7 with TLS 1.3), 2 per resumption
-// mechanism), and with several addresses 2 more per ordered pair of
+// by a timeout, a few dozen in all: about 45 for one address (4 versions,
+// the TLS 1.2 suites Go implements, each group of package kex under each
+// version accepted (4 with TLS 1.2, and x25519 alone once more with an
+// ECDSA certificate; 7 with TLS 1.3), 2 per resumption mechanism, 2 for
+// early data), and with several addresses 2 more per ordered pair of
 // addresses (an address with itself included) and mechanism resumed: 54
 // more for 3 addresses and 3 mechanisms. Every certificate is verified
 // against the given roots (or the system's).
+//
+// Early data (0-RTT) is tested with the openssl binary when it is
+// installed, since Go's crypto/tls has none: s_client keeps a session,
+// then resumes it sending a GET request as early data.
 //
 // The TLS 1.3 PSK test reads the connection until the server's
 // NewSessionTicket has arrived, which `openssl s_client -reconnect` does
@@ -55,11 +62,24 @@ type Config struct {
 	// Timeout bounds each connection (dial, handshake, reading the
 	// ticket). Zero means 5 s.
 	Timeout time.Duration
+
+	// CAFile is the PEM file RootCAs came from, given to openssl s_client
+	// in the early-data test so that it verifies the server too. Empty:
+	// s_client's default roots (its verdict does not change the test).
+	CAFile string
+
+	// OpenSSL is the openssl program that tests early data (0-RTT),
+	// which Go's crypto/tls cannot send. Empty: "openssl" from PATH; when
+	// it is missing the test is not made, and the report says so.
+	OpenSSL string
 }
 
 // Report is what a check found. Its JSON form is stable: scripts may rely
-// on .versions.accepted, .versions.refused, .resumption.session_id,
-// .resumption.ticket_tls12, .resumption.psk_tls13 and .domains.
+// on .versions.accepted, .versions.refused,
+// .groups.tls12.{accepted,refused,results},
+// .groups.tls13.{accepted,refused,results,hello_retry},
+// .resumption.session_id, .resumption.ticket_tls12, .resumption.psk_tls13,
+// .early_data and .domains.
 type Report struct {
 	// Target is the service's address and ServerName the name verified.
 	Target     string `json:"target"`
@@ -76,8 +96,8 @@ type Report struct {
 	// suite negotiated (Go offers its fixed TLS 1.3 list).
 	CipherSuites Suites `json:"cipher_suites"`
 
-	// Groups lists the key-exchange groups accepted and refused, each
-	// offered alone, with the highest version accepted.
+	// Groups lists the key-exchange groups accepted and refused under
+	// each version, and what Go's default offer negotiated.
 	Groups Groups `json:"groups"`
 
 	// Certificate describes the chain the server sent.
@@ -85,6 +105,13 @@ type Report struct {
 
 	// Resumption says by which mechanisms the first address resumes.
 	Resumption Resumption `json:"resumption"`
+
+	// EarlyData is whether the first address accepts TLS 1.3 early data
+	// (0-RTT), tested with the openssl binary: EarlyAccepted,
+	// EarlyRejected or EarlyNotTested; EarlyDataDetail says how it was
+	// found, or why it was not tested.
+	EarlyData       string `json:"early_data"`
+	EarlyDataDetail string `json:"early_data_detail"`
 
 	// Cross holds, for several addresses, whether a session issued at
 	// one address resumed at another (and at itself), by mechanism.
@@ -122,15 +149,20 @@ type Probe struct {
 	Name string `json:"name"`
 	// Accepted says the handshake completed.
 	Accepted bool `json:"accepted"`
-	// Negotiated is the suite (for version probes) or the version that
-	// was negotiated.
+	// Negotiated is what was negotiated: the suite (for version probes)
+	// or the group (for group probes).
 	Negotiated string `json:"negotiated,omitempty"`
 	// Alert is the TLS alert the server sent when it refused, e.g.
 	// "handshake failure", "protocol version not supported".
 	Alert string `json:"alert,omitempty"`
 	// Error is the client's error when the refusal was not an alert
-	// (a closed connection, a negotiation the client refused).
+	// (a closed connection, a negotiation the client refused), or, for a
+	// TLS 1.2 group offered beside the certificate's curve, that the
+	// server chose that curve instead.
 	Error string `json:"error,omitempty"`
+	// HelloRetry says the server answered the offer with a
+	// HelloRetryRequest (TLS 1.3).
+	HelloRetry bool `json:"hello_retry,omitempty"`
 }
 
 // Suites lists cipher suites.
@@ -142,12 +174,64 @@ type Suites struct {
 	TLS13Negotiated string `json:"tls13_negotiated,omitempty"`
 }
 
-// Groups lists key-exchange groups, each offered alone with Version.
+// Groups lists the key-exchange groups a server accepts, by version. Each
+// group of package kex that the version can negotiate is offered in turn;
+// the hybrid post-quantum groups need TLS 1.3.
 type Groups struct {
-	Version  string   `json:"version,omitempty"`
+	// TLS12 offers each group together with the curve of the server's
+	// ECDSA certificate (a TLS 1.2 client must list that curve among its
+	// groups to be served the certificate: alone, x25519 is refused by an
+	// OpenSSL server with an ECDSA P-256 certificate, "no shared cipher"),
+	// first in the ClientHello's list, and judges each by the group the
+	// server negotiated. With an RSA or Ed25519 certificate each group is
+	// offered alone.
+	TLS12 GroupSet `json:"tls12"`
+	// TLS13 offers each group alone, with its key share.
+	TLS13 GroupSet13 `json:"tls13"`
+}
+
+// GroupSet is the groups tested under one version.
+type GroupSet struct {
+	// Accepted and Refused list the groups by name (package kex's).
 	Accepted []string `json:"accepted"`
 	Refused  []string `json:"refused"`
-	Results  []Probe  `json:"results,omitempty"`
+	// Results has one entry per group offered: Negotiated is the group
+	// the server chose, Alert or Error why it refused, HelloRetry whether
+	// it answered with a HelloRetryRequest.
+	Results []Probe `json:"results"`
+	// OfferedWith is the group offered beside each one (TLS 1.2: the
+	// ECDSA certificate's curve); empty when each was offered alone.
+	OfferedWith string `json:"offered_with,omitempty"`
+	// Default is what Go's default offer for the version negotiated (the
+	// version probe's connection); nil when the version was refused.
+	Default *DefaultOffer `json:"default,omitempty"`
+	// NotTested says why no group was tested (the version is refused);
+	// empty when they were.
+	NotTested string `json:"not_tested,omitempty"`
+}
+
+// GroupSet13 is the groups tested under TLS 1.3.
+type GroupSet13 struct {
+	GroupSet
+	// HelloRetry is true when Go's default TLS 1.3 offer (its key shares,
+	// see Default) drew a HelloRetryRequest: the server wants a group the
+	// client offered without a key share, and every full handshake of a
+	// client with Go's defaults costs one more round trip.
+	HelloRetry bool `json:"hello_retry"`
+}
+
+// DefaultOffer is what a Go client with crypto/tls's default groups met.
+type DefaultOffer struct {
+	// Groups are the supported_groups of its ClientHello, in order, and
+	// KeyShares the groups it sent a key share for (TLS 1.3).
+	Groups    []string `json:"groups"`
+	KeyShares []string `json:"key_shares,omitempty"`
+	// Negotiated is the group of the handshake.
+	Negotiated string `json:"negotiated"`
+	// HelloRetry says the server answered with a HelloRetryRequest, and
+	// HelloRetryGroup is the group it asked for.
+	HelloRetry      bool   `json:"hello_retry"`
+	HelloRetryGroup string `json:"hello_retry_group,omitempty"`
 }
 
 // Certificate describes a server's certificate chain.
@@ -231,7 +315,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		ServerName: cfg.ServerName,
 		Addresses:  addrs,
 		Versions:   Versions{Accepted: []string{}, Refused: []string{}},
-		Groups:     Groups{Accepted: []string{}, Refused: []string{}},
+		Groups: Groups{
+			TLS12: GroupSet{Accepted: []string{}, Refused: []string{}, Results: []Probe{}},
+			TLS13: GroupSet13{GroupSet: GroupSet{Accepted: []string{}, Refused: []string{}, Results: []Probe{}}},
+		},
 		Resumption: Resumption{Details: map[string]string{}},
 		Notes:      []string{},
 		CipherSuites: Suites{
@@ -251,6 +338,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	c.suites(r, addrs[0])
 	c.groups(r, addrs[0])
 	c.resumption(r, addrs[0])
+	c.earlyData(r, addrs[0])
 	if len(addrs) > 1 {
 		c.cross(r, addrs)
 	}
@@ -272,4 +360,7 @@ type checker struct {
 	unreachable bool
 	// has remembers which versions were accepted.
 	has map[string]bool
+	// certKey12 is the key type of the certificate served with TLS 1.2
+	// (keyType's names), empty when TLS 1.2 was refused.
+	certKey12 string
 }

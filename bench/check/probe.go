@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/tlsbench/tlsbench/loadgen"
-	"github.com/tlsbench/tlsbench/scenarios/kex"
 )
 
 // versionList is the protocol versions a check offers, one at a time.
@@ -34,6 +33,8 @@ type recCache struct {
 	s    *tls.ClientSessionState
 	puts int
 	at   time.Time // when the last session was stored
+	// stored, if set, is called when a session is stored.
+	stored func()
 }
 
 func (c *recCache) Get(string) (*tls.ClientSessionState, bool) { return c.s, c.s != nil }
@@ -42,6 +43,9 @@ func (c *recCache) Put(_ string, s *tls.ClientSessionState) {
 	if s != nil {
 		c.puts++
 		c.at = time.Now()
+		if c.stored != nil {
+			c.stored()
+		}
 	}
 }
 
@@ -52,6 +56,11 @@ type outcome struct {
 	// lifetime12 is the lifetime hint of a TLS 1.2 NewSessionTicket, -1
 	// when none was seen.
 	lifetime12 int64
+	// hello is what the handshake's plaintext showed: the client's
+	// groups and key shares, and the server's HelloRetryRequest (seen
+	// also when the handshake failed after it). Nil when no connection
+	// was made.
+	hello *sniffer
 }
 
 // tlsConfig returns a client configuration for the check's server name
@@ -88,7 +97,8 @@ func (c *checker) connect(addr string, cfg *tls.Config, cache *recCache, readTic
 		out.err = err
 		return out
 	}
-	sn := &ticketSniffer{Conn: raw, lifetime: -1}
+	sn := newSniffer(raw)
+	out.hello = sn
 	if cache != nil {
 		cfg.ClientSessionCache = cache
 	}
@@ -105,12 +115,17 @@ func (c *checker) connect(addr string, cfg *tls.Config, cache *recCache, readTic
 		puts := cache.puts
 		wait := min(c.cfg.Timeout, 2*time.Second)
 		raw.SetReadDeadline(time.Now().Add(wait))
+		// crypto/tls's Read stores a ticket and goes on waiting for
+		// application data, which a server that waits for a request never
+		// sends: end the Read once the ticket is stored.
+		cache.stored = func() { raw.SetReadDeadline(time.Now()) }
 		buf := make([]byte, 4096)
 		for cache.puts == puts {
 			if _, err := tc.Read(buf); err != nil {
-				break // EOF, or no ticket within the wait
+				break // EOF, the ticket stored, or no ticket within the wait
 			}
 		}
+		cache.stored = nil
 		raw.SetDeadline(time.Now().Add(c.cfg.Timeout))
 	}
 	return out
@@ -167,8 +182,15 @@ func (c *checker) versions(r *Report, addr string) {
 			c.has[v.name] = true
 			st := o.state
 			best = &st
-			if v.id == tls.VersionTLS13 {
+			switch v.id {
+			case tls.VersionTLS12:
+				r.Groups.TLS12.Default = defaultOffer(o)
+				if len(st.PeerCertificates) > 0 {
+					c.certKey12 = keyType(st.PeerCertificates[0])
+				}
+			case tls.VersionTLS13:
 				r.CipherSuites.TLS13Negotiated = p.Negotiated
+				r.Groups.TLS13.Default = defaultOffer(o)
 			}
 		} else {
 			r.Versions.Refused = append(r.Versions.Refused, v.name)
@@ -238,37 +260,6 @@ func (c *checker) suites(r *Report, addr string) {
 	}
 	if len(r.CipherSuites.TLS12Accepted) > 0 {
 		r.Notes = append(r.Notes, "cipher suites: only those Go's client implements are offered (no PSK, DHE or CCM suites); TLS 1.3 suites cannot be chosen by a Go client, so only the negotiated one is shown")
-	}
-}
-
-// groups offers each key-exchange group alone, with TLS 1.2 if the server
-// accepts it (where the group also decides whether an ECDSA certificate
-// can be used), else TLS 1.3.
-func (c *checker) groups(r *Report, addr string) {
-	v, name := uint16(tls.VersionTLS13), "1.3"
-	if c.has["1.2"] {
-		v, name = tls.VersionTLS12, "1.2"
-	}
-	r.Groups.Version = name
-	for _, g := range kex.Groups() {
-		id, _ := g.ID()
-		if g.TLS13Only() && v != tls.VersionTLS13 {
-			continue
-		}
-		cfg := c.tlsConfig(v, v)
-		cfg.CurvePreferences = []tls.CurveID{id}
-		p := probe(string(g), c.connect(addr, cfg, nil, false))
-		p.Negotiated = ""
-		r.Groups.Results = append(r.Groups.Results, p)
-		if p.Accepted {
-			r.Groups.Accepted = append(r.Groups.Accepted, string(g))
-		} else {
-			r.Groups.Refused = append(r.Groups.Refused, string(g))
-		}
-	}
-	if v == tls.VersionTLS12 && r.Certificate != nil && r.Certificate.Key == "ecdsa-p256" &&
-		slices.Contains(r.Groups.Refused, string(kex.X25519)) && slices.Contains(r.Groups.Accepted, string(kex.P256)) {
-		r.Notes = append(r.Notes, "TLS 1.2 with this ECDSA P-256 certificate needs P-256 among the client's groups: a client that offers only x25519 is refused (OpenSSL: \"no shared cipher\"), because the certificate's curve must be one the client supports")
 	}
 }
 
@@ -418,48 +409,6 @@ func ticketLifetime(cache *recCache) int64 {
 	}
 	useBy := int64(binary.BigEndian.Uint64(b[len(b)-12 : len(b)-4]))
 	return max(useBy-cache.at.Unix(), 0)
-}
-
-// ticketSniffer reads the server's plaintext handshake messages of a TLS
-// 1.2 handshake, up to its ChangeCipherSpec, to learn the lifetime hint of
-// a NewSessionTicket (crypto/tls does not report it).
-type ticketSniffer struct {
-	net.Conn
-	lifetime int64
-	done     bool
-	rec      []byte
-	msgs     []byte
-}
-
-func (s *ticketSniffer) Read(b []byte) (int, error) {
-	n, err := s.Conn.Read(b)
-	if !s.done && n > 0 {
-		s.rec = append(s.rec, b[:n]...)
-		for len(s.rec) >= 5 && !s.done {
-			typ, size := s.rec[0], int(binary.BigEndian.Uint16(s.rec[3:5]))
-			if len(s.rec) < 5+size {
-				break
-			}
-			switch typ {
-			case 22: // handshake
-				s.msgs = append(s.msgs, s.rec[5:5+size]...)
-				for len(s.msgs) >= 4 {
-					mt, ml := s.msgs[0], int(s.msgs[1])<<16|int(s.msgs[2])<<8|int(s.msgs[3])
-					if len(s.msgs) < 4+ml {
-						break
-					}
-					if mt == 4 && ml >= 4 { // new_session_ticket: lifetime_hint, ticket
-						s.lifetime = int64(binary.BigEndian.Uint32(s.msgs[4:8]))
-					}
-					s.msgs = s.msgs[4+ml:]
-				}
-			case 20: // change_cipher_spec: the rest is encrypted
-				s.done = true
-			}
-			s.rec = s.rec[5+size:]
-		}
-	}
-	return n, err
 }
 
 // mechanisms lists the mechanisms the first address resumes by, in the

@@ -32,7 +32,34 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.CipherSuites.TLS13Negotiated != "" {
 		row("TLS 1.3 suite", r.CipherSuites.TLS13Negotiated+" (negotiated with Go's offer)")
 	}
-	row("groups (TLS "+r.Groups.Version+")", "accepted "+list(r.Groups.Accepted)+"; refused "+probes(r.Groups.Results, false))
+	for _, g := range []struct {
+		version string
+		set     GroupSet
+	}{{"1.2", r.Groups.TLS12}, {"1.3", r.Groups.TLS13.GroupSet}} {
+		name := "groups (TLS " + g.version + ")"
+		if g.set.NotTested != "" {
+			row(name, "not tested: "+g.set.NotTested)
+			continue
+		}
+		how := "each offered alone"
+		if g.set.OfferedWith != "" {
+			how = "each offered first, with " + g.set.OfferedWith + " (the certificate's curve) after it, judged by the group negotiated"
+		}
+		row(name, "accepted "+list(g.set.Accepted)+"; refused "+probes(g.set.Results, false)+" ("+how+")")
+		if d := g.set.Default; d != nil {
+			v := "negotiated " + d.Negotiated
+			if len(d.KeyShares) > 0 {
+				v += ", key shares " + strings.Join(d.KeyShares, ", ")
+			}
+			if d.HelloRetry {
+				v += ", after a HelloRetryRequest for " + d.HelloRetryGroup
+			} else if g.version == "1.3" {
+				v += ", no HelloRetryRequest"
+			}
+			row("", "Go's default offer: "+v)
+		}
+	}
+	row("post-quantum", r.postQuantum())
 	res := r.Resumption
 	yes := func(b bool) string {
 		if b {
@@ -54,6 +81,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if len(hints) > 0 {
 		row("tickets", "lifetime hint "+strings.Join(hints, "; "))
+	}
+	if r.EarlyData != "" {
+		row("early data", strings.ReplaceAll(r.EarlyData, "_", " ")+" — "+r.EarlyDataDetail)
 	}
 	if len(r.Cross) > 0 {
 		for _, m := range sortedKeys(r.DomainGroups) {

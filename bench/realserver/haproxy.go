@@ -74,6 +74,12 @@ func (f *Fleet) startHAProxy(n *node, keys *ticketKeys) error {
 	if cfg.Ciphers != "" {
 		bind += " ciphers " + cfg.Ciphers
 	}
+	if cfg.Groups != "" {
+		bind += " curves " + cfg.Groups
+	}
+	if cfg.ClientCAFile != "" {
+		bind += " ca-file " + cfg.ClientCAFile + " verify required"
+	}
 	conf := fmt.Sprintf(`# HAProxy node %d, written by tlsbench
 %s
 frontend node%d

@@ -17,11 +17,15 @@ type tally struct {
 }
 
 // add counts one log line. The lines this package asks the servers for
-// are "tlsbench REUSED PROTOCOL CIPHER": REUSED is "r" or "." (nginx's
-// $ssl_session_reused) or "1" or "0" (HAProxy's ssl_fc_is_resumed). nginx
-// logs a failed handshake with the cipher "(NONE)"; HAProxy logs it as a
-// line of its own that ends in "SSL handshake failure". Other lines are
-// ignored.
+// are "tlsbench REUSED PROTOCOL CIPHER [VERIFY]": REUSED is "r" or "."
+// (nginx's $ssl_session_reused) or "1" or "0" (HAProxy's
+// ssl_fc_is_resumed). nginx logs a failed handshake with the cipher
+// "(NONE)"; HAProxy logs it as a line of its own that ends in "SSL
+// handshake failure". VERIFY is nginx's $ssl_client_verify: nginx
+// completes the handshake with a client certificate it rejects
+// (ssl_verify_client on), then closes the connection without an alert
+// (stream) or answers 400 (http), and logs "FAILED:reason", which counts
+// as a failed handshake. Other lines are ignored.
 func (t *tally) add(line string) {
 	t.lines++
 	if strings.HasSuffix(strings.TrimSpace(line), "SSL handshake failure") {
@@ -32,7 +36,7 @@ func (t *tally) add(line string) {
 	if len(f) < 2 || f[0] != "tlsbench" {
 		return
 	}
-	if len(f) < 4 || f[3] == "(NONE)" || f[3] == "-" || f[2] == "-" {
+	if len(f) < 4 || f[3] == "(NONE)" || f[3] == "-" || f[2] == "-" || len(f) > 4 && strings.HasPrefix(f[4], "FAILED") {
 		t.c.Failed++
 		return
 	}

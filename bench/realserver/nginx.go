@@ -32,7 +32,7 @@ pid %s;
 error_log %s notice;
 events { worker_connections 4096; }
 %s {
-    log_format tlsbench 'tlsbench $ssl_session_reused $ssl_protocol $ssl_cipher';
+    log_format tlsbench 'tlsbench $ssl_session_reused $ssl_protocol $ssl_cipher $ssl_client_verify';
 `, f.path(fmt.Sprintf("node%d.pid", i)), errorLog, module)
 	if cfg.HTTP {
 		// The http module's temporary files, in the node's directory
@@ -50,6 +50,15 @@ events { worker_connections 4096; }
 `, n.addr, cfg.CertFile, cfg.KeyFile, strings.Join(protocols, " "))
 	if cfg.Ciphers != "" {
 		fmt.Fprintf(&b, "        ssl_ciphers %s;\n", cfg.Ciphers)
+	}
+	if cfg.ClientCAFile != "" {
+		fmt.Fprintf(&b, "        ssl_client_certificate %s;\n        ssl_verify_client on;\n", cfg.ClientCAFile)
+	}
+	if cfg.EarlyData {
+		b.WriteString("        ssl_early_data on;\n")
+	}
+	if cfg.Groups != "" {
+		fmt.Fprintf(&b, "        ssl_ecdh_curve %s;\n", cfg.Groups)
 	}
 	switch cfg.SessionCache {
 	case tlsfleet.Off:

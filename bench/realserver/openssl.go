@@ -60,6 +60,9 @@ func (f *Fleet) startOpenSSL(n *node) error {
 	if cfg.Ciphers != "" {
 		argv = append(argv, "-cipher", cfg.Ciphers)
 	}
+	if cfg.Groups != "" {
+		argv = append(argv, "-groups", cfg.Groups)
+	}
 	n.proc, err = f.startProc(fmt.Sprintf("openssl s_server node %d", i), argv, nil, "")
 	if err != nil {
 		return err

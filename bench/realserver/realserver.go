@@ -175,6 +175,28 @@ type Config struct {
 	// ("ECDHE-ECDSA-AES128-GCM-SHA256:..."). Empty: the server's default.
 	Ciphers string
 
+	// ClientCAFile, when set, makes nginx and HAProxy nodes require a
+	// client certificate and verify it against the CA certificates in
+	// this PEM file (mutual TLS: nginx ssl_verify_client on with
+	// ssl_client_certificate, HAProxy verify required with ca-file); a
+	// handshake without a valid one fails. Refused for s_server nodes,
+	// whose counts are read by a connection of this package's own. Empty:
+	// no client certificate is asked for.
+	ClientCAFile string
+
+	// EarlyData turns on TLS 1.3 early data (0-RTT) on nginx nodes
+	// (ssl_early_data on), which needs HTTP: the stream module has no
+	// such setting. Off: the nodes' tickets allow no early data. Refused
+	// for the other kinds.
+	EarlyData bool
+
+	// Groups is the OpenSSL list of key-exchange groups the nodes accept,
+	// in their order of preference ("X25519:P-256"): s_server -groups,
+	// nginx ssl_ecdh_curve, HAProxy's curves. Empty: the server's default
+	// (OpenSSL 3.0's X25519, P-256, X448, P-521, P-384 and the FFDHE
+	// groups; nginx's "auto").
+	Groups string
+
 	// TicketKeys is where session-ticket keys live: tlsfleet.PerNode,
 	// Shared or Off (no tickets). Empty: PerNode. openssl s_server cannot
 	// be given a key, so Shared is refused for it.
@@ -251,6 +273,15 @@ func (c *Config) validate() error {
 		if _, ok := versionNames[v]; v != "" && !ok {
 			errs = append(errs, fmt.Errorf("unknown TLS version %q (want 1.0, 1.1, 1.2 or 1.3)", v))
 		}
+	}
+	if strings.Trim(c.Groups, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_") != "" {
+		errs = append(errs, fmt.Errorf("groups %q: want OpenSSL group names separated by colons", c.Groups))
+	}
+	if c.ClientCAFile != "" && c.Kind == OpenSSL {
+		errs = append(errs, errors.New("s_server nodes are not given a client CA: their counts are read by a connection of tlsbench's own"))
+	}
+	if c.EarlyData && (c.Kind != Nginx || !c.HTTP) {
+		errs = append(errs, errors.New("early data is nginx's ssl_early_data, which needs HTTP nodes (Config.HTTP): the stream module, HAProxy and s_server nodes have no such setting here"))
 	}
 	switch c.Balance {
 	case "", "roundrobin", "leastconn", "source", "random":

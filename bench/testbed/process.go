@@ -28,6 +28,10 @@ type Process struct {
 	// Epoch is the start of the fleet's key-rotation schedule.
 	Epoch time.Time
 
+	// ECHConfigList is the fleet's public ECH config list (Ready's); nil
+	// without ECH.
+	ECHConfigList []byte
+
 	mu      sync.Mutex
 	stopped bool
 	broken  error // a reply that never came: later replies would be out of step
@@ -79,7 +83,7 @@ func Start(ctx context.Context, argv []string, cfg Config) (*Process, error) {
 		p.Stop()
 		return nil, fmt.Errorf("testbed: started %d nodes, want %d", len(ready.Addresses), len(cfg.Addresses))
 	}
-	p.Addresses, p.Epoch = ready.Addresses, ready.Epoch
+	p.Addresses, p.Epoch, p.ECHConfigList = ready.Addresses, ready.Epoch, ready.ECHConfigList
 	return p, nil
 }
 

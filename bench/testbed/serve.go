@@ -51,7 +51,7 @@ func serve(ctx context.Context, in io.Reader, out io.Writer, clk clock.Clock) er
 		return err
 	}
 	defer f.stop()
-	if err := enc.Encode(Ready{Addresses: f.addresses(), Epoch: f.epoch}); err != nil {
+	if err := enc.Encode(Ready{Addresses: f.addresses(), Epoch: f.epoch, ECHConfigList: f.echConfigList}); err != nil {
 		return fmt.Errorf("testbed: write ready: %w", err)
 	}
 	lines := make(chan string)
@@ -97,6 +97,10 @@ type fleet struct {
 	epoch  time.Time
 	cancel context.CancelFunc // ends the key rotation goroutines
 	wg     sync.WaitGroup
+
+	// echConfigList is the public config of the fleet's ECH key; nil
+	// without ECH.
+	echConfigList []byte
 }
 
 type node struct {
@@ -166,6 +170,19 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 	if err != nil {
 		return nil, fmt.Errorf("testbed: load certificate: %w", err)
 	}
+	clientCAs, err := loadClientCAs(cfg.ClientCAFile)
+	if err != nil {
+		return nil, err
+	}
+	var echKeys []tls.EncryptedClientHelloKey
+	var echList []byte
+	if cfg.ECHPublicName != "" {
+		key, list, err := newECHKey(cfg.ECHPublicName)
+		if err != nil {
+			return nil, err
+		}
+		echKeys, echList = []tls.EncryptedClientHelloKey{key}, list
+	}
 	timeout := cfg.HandshakeTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -182,7 +199,7 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 	}
 	epoch := clk.Now()
 	ctx, cancel := context.WithCancel(ctx)
-	f := &fleet{epoch: epoch, cancel: cancel}
+	f := &fleet{epoch: epoch, cancel: cancel, echConfigList: echList}
 	for i, addr := range cfg.Addresses {
 		// No TCP keep-alive on accepted connections, as nginx by default.
 		lc := net.ListenConfig{KeepAlive: -1}
@@ -208,6 +225,13 @@ func startFleet(ctx context.Context, cfg Config, clk clock.Clock) (*fleet, error
 			Time:         clk.Now, // the age of the sessions crypto/tls checks itself
 			// Each node its own copy: a config holds what it is given.
 			CurvePreferences: slices.Clone(cfg.CurvePreferences),
+		}
+		if clientCAs != nil {
+			n.cfg.ClientAuth, n.cfg.ClientCAs = tls.RequireAndVerifyClientCert, clientCAs
+		}
+		if echKeys != nil {
+			// ECH is TLS 1.3's: crypto/tls wants MinVersion 1.3 with keys.
+			n.cfg.EncryptedClientHelloKeys, n.cfg.MinVersion = echKeys, tls.VersionTLS13
 		}
 		f.nodes = append(f.nodes, n)
 		switch cfg.Store {

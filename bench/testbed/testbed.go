@@ -95,6 +95,18 @@ type Config struct {
 	// client whose key shares hold none of the group a node picks gets a
 	// HelloRetryRequest. Nil: Go's defaults.
 	CurvePreferences []tls.CurveID `json:"curve_preferences,omitempty"`
+	// ClientCAFile, when set, is a PEM file of CA certificates: every
+	// node requires a client certificate and verifies it against them
+	// (mutual TLS, tls.RequireAndVerifyClientCert); a handshake without a
+	// valid one fails. Empty: no client certificate is asked for.
+	ClientCAFile string `json:"client_ca_file,omitempty"`
+
+	// ECHPublicName, when set, turns on Encrypted Client Hello: the fleet
+	// makes one ECH key (X25519 HPKE) for the run, shared by every node,
+	// whose config carries this public name, and answers Ready with its
+	// config list; the nodes then accept TLS 1.3 only. The key is made in
+	// the child and never leaves it. Empty: no ECH.
+	ECHPublicName string `json:"ech_public_name,omitempty"`
 }
 
 // Ready is the child's answer to a Config.
@@ -103,6 +115,9 @@ type Ready struct {
 	Addresses []string `json:"addresses,omitempty"`
 	// Epoch is the start of the key-rotation schedule.
 	Epoch time.Time `json:"epoch"`
+	// ECHConfigList is the fleet's ECH config list (Config.ECHPublicName):
+	// public, what a DNS HTTPS record would publish. Empty without ECH.
+	ECHConfigList []byte `json:"ech_config_list,omitempty"`
 	// Error is set when the fleet could not start.
 	Error string `json:"error,omitempty"`
 }

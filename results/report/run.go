@@ -320,6 +320,7 @@ func (v View) WriteRun(w io.Writer, run *results.Run) error {
 		}
 	}
 	writeLink(w, run)
+	writeVariantLines(w, run)
 	for _, p := range run.Phases {
 		for _, e := range p.ErrorDetails {
 			fmt.Fprintf(w, "errors (%s): %d %s at %s, e.g. %q\n  what to do: %s\n", p.Name, e.Count, e.Class, e.Stage, e.Sample, e.Hint)
@@ -440,10 +441,16 @@ func (v View) WriteSummary(w io.Writer, runs []*results.Run, repeats int) error 
 	switch {
 	case repeats > 1:
 		fmt.Fprintf(w, "== all scenarios, measured phases, median of %d repeats ± spread\n", repeats)
-		return v.WriteRepeats(w, runs)
+		if err := v.WriteRepeats(w, runs); err != nil {
+			return err
+		}
 	case len(runs) > 1:
 		fmt.Fprintln(w, "== all runs, measured phases")
-		return v.WriteRuns(w, runs)
+		if err := v.WriteRuns(w, runs); err != nil {
+			return err
+		}
+	default:
+		return nil
 	}
-	return nil
+	return WriteVariants(w, runs)
 }

@@ -30,19 +30,17 @@ func checkCommand(stdout, stderr io.Writer) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check host:port",
 		Short: "Find out what a TLS endpoint supports: versions, suites, groups, certificate, resumption, key domains",
-		Long: `Connect to host:port a few dozen times, one connection at a time, and report
-the protocol versions, TLS 1.2 cipher suites and key-exchange groups it accepts
-(and the alert it refuses the others with), its certificate's key type and
-chain size, and whether it resumes sessions by session ID, by TLS 1.2 ticket
-and by TLS 1.3 PSK (reading the ticket that arrives after the handshake), the
-ticket lifetime hint, and whether it issues a new ticket on resumption.
+		Long: `Connect to host:port a few dozen times, one connection at a time, and report the
+protocol versions, TLS 1.2 suites and key-exchange groups (under TLS 1.2 and 1.3) it accepts
+(and the alert it refuses the others with), whether Go's default offer draws a HelloRetryRequest,
+its certificate's key type and chain size, whether it resumes by session ID, TLS 1.2 ticket and
+TLS 1.3 PSK (reading the ticket that arrives after the handshake), the ticket lifetime hint,
+whether it issues a new ticket on resumption, and whether it accepts early data (via openssl).
 
-With --addresses (several addresses of the same service, host:port or host
-with the port of host:port), it also tests whether a session issued at one
-address resumes at another, and estimates how many key or cache domains
-stand behind the service.
-
-Certificates are verified, with --ca or the system roots.`,
+With --addresses (several addresses of the same service, host:port or host with the port of
+host:port), it also tests whether a session issued at one address resumes at another, and
+estimates how many key or cache domains stand behind the service. Certificates are always
+verified, with --ca or the system roots.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, args[0], f, stdout, stderr)
@@ -59,7 +57,7 @@ Certificates are verified, with --ca or the system roots.`,
 
 // checkConfig turns the command line into a check.Config.
 func checkConfig(target string, f checkFlags) (check.Config, error) {
-	cfg := check.Config{Address: target, ServerName: f.serverName, Timeout: f.timeout}
+	cfg := check.Config{Address: target, ServerName: f.serverName, Timeout: f.timeout, CAFile: f.caFile}
 	var errs []error
 	host, port, err := net.SplitHostPort(target)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,6 +62,17 @@ func TestCheckJSON(t *testing.T) {
 		}
 		Resumption map[string]any
 		Domains    *int
+		Groups     struct {
+			TLS12 struct {
+				Accepted, Refused []string
+				Results           []any
+			} `json:"tls12"`
+			TLS13 struct {
+				Accepted, Refused []string
+				Results           []any
+				HelloRetry        *bool `json:"hello_retry"`
+			} `json:"tls13"`
+		}
 	}
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("%v in %s", err, stdout)
@@ -76,13 +88,23 @@ func TestCheckJSON(t *testing.T) {
 	if r.Domains == nil || *r.Domains != 1 {
 		t.Errorf("domains = %v, want 1", r.Domains)
 	}
+	// OpenSSL 3.0 with an ECDSA P-256 certificate and its default groups:
+	// x25519 is accepted under TLS 1.2 when offered beside p256.
+	g12, g13 := r.Groups.TLS12, r.Groups.TLS13
+	if !slices.Contains(g12.Accepted, "x25519") || !slices.Contains(g12.Accepted, "p256") || len(g12.Results) == 0 {
+		t.Errorf(".groups.tls12 %+v: want x25519 and p256 accepted", g12)
+	}
+	if len(g13.Accepted)+len(g13.Refused) != len(g13.Results) || g13.HelloRetry == nil || *g13.HelloRetry {
+		t.Errorf(".groups.tls13 %+v: want every group reported and hello_retry false", g13)
+	}
 
 	// The same check as a table.
 	code, stdout, stderr = runCLI(t, "check", f.Addresses[0], "--ca", set.CAFile, "--server-name", bench.ServerName)
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	for _, want := range []string{"versions   ", "accepted 1.2, 1.3; refused 1.0", "certificate", "session ID: yes", "PSK (TLS 1.3): yes"} {
+	for _, want := range []string{"versions   ", "accepted 1.2, 1.3; refused 1.0", "certificate", "session ID: yes", "PSK (TLS 1.3): yes",
+		"groups (TLS 1.2)  accepted x25519, p256", "post-quantum      X25519MLKEM768 refused ("} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the table lacks %q:\n%s", want, stdout)
 		}

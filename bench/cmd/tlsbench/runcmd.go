@@ -25,6 +25,7 @@ type runFlags struct {
 	target     string
 	serverName string
 	caFile     string
+	echConfig  string
 	outDir     string
 	certDir    string
 	progress   string
@@ -57,6 +58,7 @@ file:line:col: key.path: message and nothing runs.`,
 	fl.StringVar(&f.target, "target", "", "send the load to this host:port instead of the embedded testbed")
 	fl.StringVar(&f.serverName, "server-name", "", "server name for SNI and certificate verification (with --target)")
 	fl.StringVar(&f.caFile, "ca", "", "PEM file of CA certificates to verify --target with (default: system roots)")
+	fl.StringVar(&f.echConfig, "ech-config", "", "the ECH config list of --target (binary, base64 or PEM ECHCONFIG), for scenarios with tls.ech")
 	fl.StringVarP(&f.outDir, "output", "o", filepath.Join("results", "runs"), "directory for result files")
 	fl.StringVar(&f.certDir, "cert-dir", "certs", "directory for the embedded testbed's throwaway certificates")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar: auto (when stderr is a terminal), on or off")
@@ -83,7 +85,7 @@ func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 		}
 		scs = append(scs, sc)
 	}
-	ov := bench.Overrides{Duration: f.duration, Target: f.target, ServerName: f.serverName, CAFile: f.caFile}
+	ov := bench.Overrides{Duration: f.duration, Target: f.target, ServerName: f.serverName, CAFile: f.caFile, ECHConfigFile: f.echConfig}
 	jobs, err := bench.Plan(scs, ov, max(f.repeat, 1))
 	if err != nil {
 		errs = append(errs, err)
@@ -93,8 +95,8 @@ func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 	if err := bench.CheckLab(jobs); err != nil {
 		errs = append(errs, err)
 	}
-	if f.target == "" && (f.serverName != "" || f.caFile != "") {
-		errs = append(errs, errors.New("--server-name and --ca go with --target"))
+	if f.target == "" && (f.serverName != "" || f.caFile != "" || f.echConfig != "") {
+		errs = append(errs, errors.New("--server-name, --ca and --ech-config go with --target"))
 	}
 	if f.repeat < 1 {
 		errs = append(errs, fmt.Errorf("--repeat: must be at least 1, got %d", f.repeat))
