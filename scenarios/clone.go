@@ -9,6 +9,7 @@ func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.TLS.Groups = slices.Clone(s.TLS.Groups)
 	c.Clients.SourceAddresses = slices.Clone(s.Clients.SourceAddresses)
+	c.Target.Addresses = slices.Clone(s.Target.Addresses)
 	c.Phases = slices.Clone(s.Phases)
 	for i, p := range c.Phases {
 		c.Phases[i].Record = clonePtr(p.Record)
