@@ -92,6 +92,23 @@ type Run struct {
 	// Warnings are conditions that limit how far the numbers can be
 	// trusted. Never nil in a written file (an empty list means none).
 	Warnings []Warning `json:"warnings"`
+
+	// Shard is set in the result of one shard of a run split over several
+	// generators (tlsbench run --shard I/N); nil otherwise.
+	Shard *Shard `json:"shard,omitempty"`
+
+	// MergedFrom lists the shards a merged result was made of (tlsbench
+	// merge), in index order; nil for any other result.
+	MergedFrom []MergedShard `json:"merged_from,omitempty"`
+
+	// StartSkewUS is, in a merged result, the latest shard's actual start
+	// minus the earliest's (.merged_from[].started_at), in µs, as their
+	// clocks tell it (see ClockSync for how far they can be trusted).
+	StartSkewUS *int64 `json:"start_skew_us,omitempty"`
+
+	// MissingShards are the shard indexes a merged result lacks (merge
+	// --allow-missing); such a result is partial.
+	MissingShards []int `json:"missing_shards,omitempty"`
 }
 
 // Scenario is the scenario of a run, kept as the JSON form of the scenario
@@ -210,9 +227,12 @@ type Client struct {
 	// cached: each distinct chain verified once, then matched).
 	Verify string `json:"verify"`
 	// Clients and Concurrency are the population and the number of
-	// connections in flight.
+	// connections in flight (the whole run's, in a shard's result too).
 	Clients     int `json:"clients"`
 	Concurrency int `json:"concurrency"`
+	// Seed seeded the generator's random choices (balance, think times,
+	// Poisson arrivals): the scenario's, or one drawn for the run.
+	Seed int64 `json:"seed,omitempty"`
 }
 
 // Phase is one phase of a run, measured from the client side and, where the

@@ -28,6 +28,9 @@ const (
 	WarnServerUnobservable WarningCode = "server_unobservable"
 	WarnScenarioOverridden WarningCode = "scenario_overridden"
 	WarnPartial            WarningCode = "partial"
+	WarnShardInexact       WarningCode = "shard_inexact"
+	WarnShardLate          WarningCode = "shard_late"
+	WarnStartSkew          WarningCode = "start_skew"
 )
 
 // warningCodes is every code with its meaning, in the order above.
@@ -59,6 +62,9 @@ func warningCodes() []struct {
 		{WarnServerUnobservable, "the servers' own counters could not be read: server-side counts are missing"},
 		{WarnScenarioOverridden, "a command-line override changed what the scenario measures (the warning says how)"},
 		{WarnPartial, "the run was cut short: its numbers cover only what was measured up to the stop"},
+		{WarnShardInexact, "a setting that one generator applies over all its connections (least-conn balance) applies within each shard only"},
+		{WarnShardLate, "a shard was ready only after the common start time plus its tolerance, and ran nothing"},
+		{WarnStartSkew, "the shards started too far apart for the schedule, or on clocks whose error is unknown or large"},
 	}
 }
 
