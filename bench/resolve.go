@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tlsbench/tlsbench/loadgen"
@@ -217,7 +218,7 @@ func labels(sc *scenarios.Scenario) results.Labels {
 		l.Groups = append(l.Groups, string(g))
 	}
 	if !sc.Target.Embedded() {
-		l.Server, l.Target = "remote", sc.Target.Address
+		l.Server, l.Target = "remote", strings.Join(sc.Target.List(), ",")
 	}
 	if l.Server == "" {
 		l.Server = "embedded"

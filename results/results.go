@@ -201,6 +201,10 @@ type Target struct {
 	Server string `json:"server"`
 	// Addresses are the node addresses connections went to.
 	Addresses []string `json:"addresses"`
+	// ResolvedFrom is the host name Addresses were resolved from, when a
+	// remote target's name stood for several (tlsbench run --resolve
+	// all); empty otherwise.
+	ResolvedFrom string `json:"resolved_from,omitempty"`
 	// ServerName is the SNI name sent and verified.
 	ServerName string `json:"server_name"`
 	// InsecureSkipVerify is true when certificate verification was
