@@ -171,9 +171,9 @@ func TestObjectsRefuses(t *testing.T) {
 func TestLabelName(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"aws-nlb":               "aws-nlb",
-		"TLS 1.3 ECDSA, shared": "tls-1-3-ecdsa-shared",
-		"--x--":                 "x",
+		"aws-nlb":                "aws-nlb",
+		"TLS 1.3 ECDSA, shared":  "tls-1-3-ecdsa-shared",
+		"--x--":                  "x",
 		strings.Repeat("ab", 40): strings.Repeat("ab", 20)[:39],
 	} {
 		if got := k8s.LabelName(in, 39); got != want {
