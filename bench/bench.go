@@ -370,7 +370,9 @@ func fillServerSide(ph *results.Phase, a, b snapshot) {
 	ph.Server = serverSide(a.counts, b.counts)
 }
 
-func loadPool(file string) (*x509.CertPool, error) {
+// LoadPool reads a PEM file of CA certificates into a pool; a file
+// without one is an error.
+func LoadPool(file string) (*x509.CertPool, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("bench: CA file: %w", err)

@@ -34,7 +34,8 @@ var deps = map[string][]string{
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver", "bench/netlab"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
 	"bench/k8s":          {"stdlib", "k8sapi", "k8smachinery", "k8syaml"},
-	"bench/cmd/tlsbench": {"bench", "bench/check", "bench/k8s", "plots", "results", "results/report", "progressbar", "cli"},
+	"bench/progress":     {"bench", "progressbar"},
+	"bench/cmd/tlsbench": {"bench", "bench/check", "bench/k8s", "bench/progress", "plots", "results", "results/report", "cli"},
 }
 
 // externals maps a library's name in deps to its import path prefix.

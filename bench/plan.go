@@ -177,3 +177,14 @@ func Plan(scs []*scenarios.Scenario, o Overrides, repeats int) ([]Job, error) {
 	}
 	return jobs, nil
 }
+
+// Scenarios returns the scenarios of a set's jobs, each once, in order.
+func Scenarios(jobs []Job) []*scenarios.Scenario {
+	var out []*scenarios.Scenario
+	for _, j := range jobs {
+		if j.Repeat <= 1 {
+			out = append(out, j.Scenario)
+		}
+	}
+	return out
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"strings"
 
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/scenarios/tlsfleet"
@@ -25,8 +24,14 @@ const (
 	ResolveOff = "off"
 )
 
-// Resolves lists the values of Options.Resolve.
-func Resolves() []string { return []string{ResolveAll, ResolveOff} }
+// CheckResolve returns an error unless mode is a value of Options.Resolve
+// (ResolveAll, ResolveOff, or empty for ResolveAll).
+func CheckResolve(mode string) error {
+	if mode != "" && mode != ResolveAll && mode != ResolveOff {
+		return fmt.Errorf("--resolve: want %s or %s, got %q", ResolveAll, ResolveOff, mode)
+	}
+	return nil
+}
 
 // remoteFleet is servers tlsbench did not start: addresses and a name,
 // and nothing to count, measure or stop. Several addresses (the
@@ -72,14 +77,10 @@ func remoteAddresses(ctx context.Context, list []string, opts Options) ([]string
 	if err != nil {
 		return nil, "", fmt.Errorf("bench: target %s: %w", list[0], err)
 	}
-	mode := opts.Resolve
-	if mode == "" {
-		mode = ResolveAll
+	if err := CheckResolve(opts.Resolve); err != nil {
+		return nil, "", fmt.Errorf("bench: %w", err)
 	}
-	if !slices.Contains(Resolves(), mode) {
-		return nil, "", fmt.Errorf("bench: resolve %q: want %s", mode, strings.Join(Resolves(), " or "))
-	}
-	if net.ParseIP(host) != nil || mode == ResolveOff {
+	if net.ParseIP(host) != nil || opts.Resolve == ResolveOff {
 		return list, "", nil
 	}
 	lookup := opts.LookupHost

@@ -34,7 +34,7 @@ func TestRemoteAddresses(t *testing.T) {
 		{"an IP", []string{"192.0.2.7:443"}, "", []string{"192.0.2.7:443"}, "", ""},
 		{"addresses", []string{"a:1", "b:2"}, "", []string{"a:1", "b:2"}, "", ""},
 		{"unknown name", []string{"nope.test:443"}, "", nil, "", "resolve the target nope.test"},
-		{"bad mode", []string{"fleet.test:443"}, "some", nil, "", `resolve "some": want all or off`},
+		{"bad mode", []string{"fleet.test:443"}, "some", nil, "", `--resolve: want all or off, got "some"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 	if !sc.Target.Embedded() {
 		s.name = sc.Target.ServerName
 		if sc.Target.CAFile != "" {
-			pool, err := loadPool(sc.Target.CAFile)
+			pool, err := LoadPool(sc.Target.CAFile)
 			if err != nil {
 				return nil, err
 			}
@@ -63,7 +63,7 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 		}
 		s.name, s.sc.TLS.Key, s.warnings = name, key, warns
 		if s.certs.CAFile != "" {
-			if s.roots, err = loadPool(s.certs.CAFile); err != nil {
+			if s.roots, err = LoadPool(s.certs.CAFile); err != nil {
 				return nil, err
 			}
 		}
@@ -77,7 +77,7 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 	if s.certs, err = EnsureCerts(dir, sc.TLS.Key); err != nil {
 		return nil, err
 	}
-	if s.roots, err = loadPool(s.certs.CAFile); err != nil {
+	if s.roots, err = LoadPool(s.certs.CAFile); err != nil {
 		return nil, err
 	}
 	return s, nil

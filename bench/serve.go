@@ -77,6 +77,22 @@ func Serve(ctx context.Context, sc *scenarios.Scenario, opts Options, port int) 
 	return &Served{fleet: f, Target: f.Target(), CAFile: s.certs.CAFile, StartedAt: clk.Now(), clock: clk.Now}, nil
 }
 
+// ServedTarget is what generators need to reach a served fleet, as
+// tlsbench serve prints it: the addresses (a scenario's target.addresses),
+// the name to send and verify (target.server_name) and the CA file
+// (target.ca_file), and where the servers keep resumption state.
+type ServedTarget struct {
+	Addresses    []string `json:"addresses"`
+	ServerName   string   `json:"server_name"`
+	CAFile       string   `json:"ca_file"`
+	SessionStore string   `json:"session_store"`
+}
+
+// Ready returns what generators need to reach the fleet.
+func (s *Served) Ready() ServedTarget {
+	return ServedTarget{Addresses: s.Target.Addresses, ServerName: s.Target.ServerName, CAFile: s.CAFile, SessionStore: s.Target.SessionStore}
+}
+
 // Counts returns the servers' own counts since they started.
 func (s *Served) Counts(ctx context.Context) (*ServedCounts, error) {
 	c, err := s.fleet.Counts(ctx)

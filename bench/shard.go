@@ -148,3 +148,63 @@ func (r *runner) scheduleFrom() time.Time {
 	}
 	return r.run.Shard.StartAt
 }
+
+// The environment variables a shard reads when its flags are not given:
+// TLSBENCH_SHARD=I/N, or JOB_COMPLETION_INDEX (which the Kubernetes Job
+// controller sets in each pod of an Indexed Job) with TLSBENCH_SHARDS=N;
+// and TLSBENCH_START_AT=TIME.
+const (
+	EnvShard   = "TLSBENCH_SHARD"
+	EnvShards  = "TLSBENCH_SHARDS"
+	EnvIndex   = "JOB_COMPLETION_INDEX"
+	EnvStartAt = "TLSBENCH_START_AT"
+)
+
+// ShardFrom returns the shard a command line and its environment ask for:
+// shard ("I/N", or empty for the environment's) and startAt (RFC 3339, or
+// empty for the environment's) win over getenv's variables. No shard
+// anywhere is the whole run (Count 0), which must then have no start
+// time either.
+func ShardFrom(shard, startAt string, tolerance time.Duration, getenv func(string) string) (Shard, error) {
+	var s Shard
+	var errs []error
+	switch env, idx, n := getenv(EnvShard), getenv(EnvIndex), getenv(EnvShards); {
+	case shard != "":
+		i, c, err := ParseShard(shard)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--shard: %w", err))
+		}
+		s.Index, s.Count = i, c
+	case env != "":
+		i, c, err := ParseShard(env)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvShard, err))
+		}
+		s.Index, s.Count = i, c
+	case n != "":
+		i, c, err := ParseShard(idx + "/" + n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q with %s=%q: %w", EnvIndex, idx, EnvShards, n, err))
+		}
+		s.Index, s.Count = i, c
+	}
+	from := "--start-at"
+	if startAt == "" {
+		startAt, from = getenv(EnvStartAt), EnvStartAt
+	}
+	if startAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, startAt)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: want an RFC 3339 time (2025-06-01T12:00:00Z), got %q", from, startAt))
+		}
+		s.StartAt = t
+		if s.Count == 0 && err == nil {
+			errs = append(errs, fmt.Errorf("%s: a start time is for shards: give --shard I/N too", from))
+		}
+	}
+	if tolerance < 0 {
+		errs = append(errs, fmt.Errorf("--start-tolerance: must not be negative, got %s", tolerance))
+	}
+	s.Tolerance = tolerance
+	return s, errors.Join(errs...)
+}

@@ -170,3 +170,41 @@ func TestLength(t *testing.T) {
 		}
 	}
 }
+
+func TestShardFrom(t *testing.T) {
+	t.Parallel()
+	at := "2025-06-01T12:00:00.5Z"
+	want := time.Date(2025, 6, 1, 12, 0, 0, 5e8, time.UTC)
+	for _, tt := range []struct {
+		name         string
+		shard, start string
+		env          map[string]string
+		index, count int
+		startAt      time.Time
+		err          string
+	}{
+		{name: "none"},
+		{name: "flags", shard: "1/3", start: at, index: 1, count: 3, startAt: want},
+		{name: "TLSBENCH_SHARD", env: map[string]string{"TLSBENCH_SHARD": "2/4", "TLSBENCH_START_AT": at}, index: 2, count: 4, startAt: want},
+		{name: "Indexed Job", env: map[string]string{"JOB_COMPLETION_INDEX": "2", "TLSBENCH_SHARDS": "3", "TLSBENCH_START_AT": at}, index: 2, count: 3, startAt: want},
+		{name: "flags win", shard: "0/2", env: map[string]string{"JOB_COMPLETION_INDEX": "2", "TLSBENCH_SHARDS": "3"}, index: 0, count: 2},
+		{name: "index alone", env: map[string]string{"JOB_COMPLETION_INDEX": "2"}},
+		{name: "index out of range", env: map[string]string{"JOB_COMPLETION_INDEX": "3", "TLSBENCH_SHARDS": "3"}, err: "JOB_COMPLETION_INDEX=\"3\" with TLSBENCH_SHARDS=\"3\""},
+		{name: "bad time", shard: "0/2", start: "noon", err: "--start-at: want an RFC 3339 time"},
+		{name: "time without shard", start: at, err: "a start time is for shards"},
+		{name: "bad shard", shard: "2/2", err: "--shard: want I/N with 0 <= I < N"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := bench.ShardFrom(tt.shard, tt.start, 0, func(k string) string { return tt.env[k] })
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || s.Index != tt.index || s.Count != tt.count || !s.StartAt.Equal(tt.startAt) {
+				t.Errorf("got %+v, %v; want %d/%d at %s", s, err, tt.index, tt.count, tt.startAt)
+			}
+		})
+	}
+}

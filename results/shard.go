@@ -162,3 +162,38 @@ func ReadMarked(r io.Reader, name string) ([]Marked, error) {
 	}
 	return out, nil
 }
+
+// ReadShardResults reads the results of a run's shards for MergeShards:
+// each argument a result file, or "-" for the marked lines of in (see
+// ReadMarked). Every problem is reported, each naming its file or line.
+func ReadShardResults(args []string, in io.Reader) ([]ShardResult, error) {
+	var out []ShardResult
+	var errs []error
+	for _, a := range args {
+		if a == "-" {
+			ms, err := ReadMarked(in, "-")
+			errs = append(errs, err)
+			for _, m := range ms {
+				out = append(out, ShardResult{File: m.Source, Run: m.Run})
+			}
+			continue
+		}
+		r, err := Read(a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, ShardResult{File: a, Run: r})
+	}
+	return out, errors.Join(errs...)
+}
+
+// MergeShardFiles reads the shards' results (see ReadShardResults) and
+// merges them (see MergeShards).
+func MergeShardFiles(args []string, in io.Reader, opts MergeOptions) (*Run, error) {
+	shards, err := ReadShardResults(args, in)
+	if err != nil {
+		return nil, err
+	}
+	return MergeShards(shards, opts)
+}

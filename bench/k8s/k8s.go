@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -73,17 +74,20 @@ type Config struct {
 	// directory ("scenario.yaml"); Scenario its content.
 	ScenarioFile string
 	Scenario     []byte
-	// Files are other files the scenario names (a target's CA file), put
-	// in the ConfigMap and mounted where the scenario expects them.
-	Files []File
+	// Files are other files the scenario names (a target's CA file), by
+	// the path it names them with (relative to the working directory, or
+	// absolute), put in the ConfigMap and mounted where the scenario
+	// expects them.
+	Files map[string][]byte
 	// Deadline bounds the Job's run (activeDeadlineSeconds), counted from
 	// the Job's start.
 	Deadline time.Duration
 	// TTL is how long the finished Job and its pods (and their logs) are
-	// kept (ttlSecondsAfterFinished).
+	// kept (ttlSecondsAfterFinished). Zero: an hour.
 	TTL time.Duration
 	// CPU and Memory are each pod's resource requests (Kubernetes
-	// quantities: "1", "500m", "512Mi"); Memory is also its limit.
+	// quantities: "1", "500m", "512Mi"); Memory is also its limit. Empty:
+	// 1 and 512Mi.
 	CPU, Memory string
 	// FailJobOn are the exit codes of tlsbench that fail the whole Job at
 	// once (bad input, a late start): a retried or late shard would not
@@ -91,14 +95,6 @@ type Config struct {
 	FailJobOn []int32
 	// Args are more arguments for tlsbench run (before the scenario file).
 	Args []string
-}
-
-// File is one file of the ConfigMap.
-type File struct {
-	// Path is where the scenario names it: relative to the working
-	// directory, or absolute.
-	Path string
-	Data []byte
 }
 
 var label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -146,11 +142,20 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("no scenario (a file name and its content)"))
 	}
 	size := len(c.Scenario)
-	for _, f := range c.Files {
-		size += len(f.Data)
-		if clean := path.Clean(f.Path); clean != f.Path || strings.HasPrefix(f.Path, "../") || f.Path == ".." || f.Path == "" {
-			errs = append(errs, fmt.Errorf("file %q: want a clean path inside the working directory, or an absolute one", f.Path))
+	for p, data := range c.Files {
+		size += len(data)
+		if clean := path.Clean(p); clean != p || strings.HasPrefix(p, "../") || p == ".." || p == "" {
+			errs = append(errs, fmt.Errorf("file %q: want a clean path inside the working directory, or an absolute one", p))
 		}
+	}
+	if c.CPU == "" {
+		c.CPU = "1"
+	}
+	if c.Memory == "" {
+		c.Memory = "512Mi"
+	}
+	if c.TTL == 0 {
+		c.TTL = time.Hour
 	}
 	if size > 900<<10 {
 		errs = append(errs, fmt.Errorf("the ConfigMap would hold %d bytes: at most 1 MiB fits", size))
@@ -160,7 +165,7 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("resource %q: %w", q, err))
 		}
 	}
-	if c.Deadline <= 0 || c.TTL <= 0 {
+	if c.Deadline <= 0 || c.TTL < 0 {
 		errs = append(errs, errors.New("deadline and TTL must be positive"))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -210,16 +215,16 @@ func Objects(cfg Config) (*corev1.ConfigMap, *batchv1.Job, error) {
 		{Name: "results", MountPath: ResultsDir},
 		{Name: "tmp", MountPath: "/tmp"},
 	}
-	for i, f := range cfg.Files {
+	for i, p := range slices.Sorted(maps.Keys(cfg.Files)) {
 		key := fmt.Sprintf("file%d", i)
-		cm.Data[key] = string(f.Data)
-		if path.IsAbs(f.Path) {
+		cm.Data[key] = string(cfg.Files[p])
+		if path.IsAbs(p) {
 			// Projected under its key too: a subPath names a file of the
 			// volume, which holds only the items listed.
 			items = append(items, corev1.KeyToPath{Key: key, Path: key})
-			mounts = append(mounts, corev1.VolumeMount{Name: "files", MountPath: f.Path, SubPath: key, ReadOnly: true})
+			mounts = append(mounts, corev1.VolumeMount{Name: "files", MountPath: p, SubPath: key, ReadOnly: true})
 		} else {
-			items = append(items, corev1.KeyToPath{Key: key, Path: f.Path})
+			items = append(items, corev1.KeyToPath{Key: key, Path: p})
 		}
 	}
 	args := []string{"run", "--output", ResultsDir, "--cert-dir", path.Join(ResultsDir, "certs"), "--progress", "off"}

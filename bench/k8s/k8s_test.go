@@ -25,7 +25,7 @@ func config() k8s.Config {
 		Name: "tlsbench-aws-nlb", Namespace: "load", Image: "registry.example/tlsbench:v1",
 		Shards: 3, StartAt: startAt, StartTolerance: 2 * time.Second,
 		ScenarioFile: "aws-nlb.yaml", Scenario: []byte("name: aws-nlb\ntarget: {address: nlb.example:443, ca_file: certs/ca.pem}\n"),
-		Files:    []k8s.File{{Path: "certs/ca.pem", Data: []byte("-----BEGIN CERTIFICATE-----\n...\n")}, {Path: "/etc/tlsbench/extra.pem", Data: []byte("x")}},
+		Files:    map[string][]byte{"certs/ca.pem": []byte("-----BEGIN CERTIFICATE-----\n...\n"), "/etc/tlsbench/extra.pem": []byte("x")},
 		Deadline: 7 * time.Minute, TTL: time.Hour, CPU: "1", Memory: "512Mi",
 		FailJobOn: []int32{5, 2, 5},
 	}
@@ -139,7 +139,8 @@ func checkInvariants(t *testing.T, cm *corev1.ConfigMap, job *batchv1.Job, cfg k
 	// The files: the scenario and the relative CA under the working
 	// directory, the absolute one mounted at its path.
 	vol := s.Template.Spec.Volumes[0].ConfigMap
-	if vol == nil || vol.Name != cfg.Name || len(vol.Items) != 3 || vol.Items[1].Path != "certs/ca.pem" || cm.Data[vol.Items[1].Key] != string(cfg.Files[0].Data) {
+	ca := slices.IndexFunc(vol.Items, func(it corev1.KeyToPath) bool { return it.Path == "certs/ca.pem" })
+	if vol.Name != cfg.Name || len(vol.Items) != 3 || vol.Items[0].Path != cfg.ScenarioFile || ca < 0 || cm.Data[vol.Items[ca].Key] != string(cfg.Files["certs/ca.pem"]) {
 		t.Errorf("the ConfigMap volume %+v", vol)
 	}
 	abs := slices.IndexFunc(cs[0].VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/etc/tlsbench/extra.pem" })
@@ -156,7 +157,7 @@ func TestObjectsRefuses(t *testing.T) {
 		"no image":      func(c *k8s.Config) { c.Image = "" },
 		"no shards":     func(c *k8s.Config) { c.Shards = 0 },
 		"no start":      func(c *k8s.Config) { c.StartAt = time.Time{} },
-		"escaping file": func(c *k8s.Config) { c.Files = []k8s.File{{Path: "../ca.pem"}} },
+		"escaping file": func(c *k8s.Config) { c.Files = map[string][]byte{"../ca.pem": nil} },
 		"bad quantity":  func(c *k8s.Config) { c.Memory = "lots" },
 		"too big":       func(c *k8s.Config) { c.Scenario = make([]byte, 1<<20) },
 	} {

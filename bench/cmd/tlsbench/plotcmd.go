@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/plots"
@@ -49,52 +47,22 @@ Arguments may be globs ('results/runs/*.json').`,
 	return c
 }
 
-// readRuns reads the result files named by args (globs are expanded). Every
-// unreadable file is reported, each error naming its file, as bad input;
-// so is an empty set.
+// readRuns reads the result files named by args (globs are expanded, see
+// results.Glob). Every unreadable file is reported, each error naming its
+// file, as bad input; so is an empty set.
 func readRuns(args []string) ([]*results.Run, []string, error) {
-	paths, err := expand(args)
-	if err != nil {
-		return nil, nil, err
+	paths, err := results.Glob(args)
+	if err == nil && len(paths) == 0 {
+		err = errors.New("tlsbench: no result files given")
 	}
-	if len(paths) == 0 {
-		return nil, nil, &badInputError{err: errors.New("tlsbench: no result files given")}
+	if err != nil {
+		return nil, nil, &badInputError{err: err}
 	}
 	runs, err := results.ReadFiles(paths)
 	if err != nil {
 		return nil, nil, &badInputError{err: err}
 	}
 	return runs, paths, nil
-}
-
-// expand expands the globs among args; an argument that names an existing
-// file, or holds no glob characters, is kept as it is. A glob that matches
-// nothing is bad input.
-func expand(args []string) ([]string, error) {
-	var out []string
-	var errs []error
-	for _, a := range args {
-		if !strings.ContainsAny(a, "*?[") {
-			out = append(out, a)
-			continue
-		}
-		if _, err := os.Stat(a); err == nil {
-			out = append(out, a)
-			continue
-		}
-		m, err := filepath.Glob(a)
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("tlsbench: %s: %w", a, err))
-		case len(m) == 0:
-			errs = append(errs, fmt.Errorf("tlsbench: %s: no file matches", a))
-		}
-		out = append(out, m...)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, &badInputError{err: err}
-	}
-	return out, nil
 }
 
 // drawn is what drawCharts wrote.

@@ -7,12 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
+	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/progress"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/results/report"
 	"github.com/tlsbench/tlsbench/scenarios"
@@ -31,6 +31,10 @@ type runFlags struct {
 	repeat     int    // run the set this many times, interleaved
 	plotDir    string // draw the charts of the run set here at the end
 	cpuprofile string // write a CPU profile of the generator here
+	shard      string // I/N
+	startAt    string // RFC 3339
+	tolerance  time.Duration
+	resolve    string
 }
 
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -62,13 +66,21 @@ file:line:col: key.path: message and nothing runs.`,
 	fl.DurationVar(&f.grace, "grace", 2*time.Second, "on Ctrl-C, how long connections in flight may finish (a second Ctrl-C cuts them at once)")
 	fl.IntVar(&f.repeat, "repeat", 1, "run the whole set N times, interleaved (1st of each scenario, then 2nd, ...); tables show median ± spread")
 	fl.StringVar(&f.plotDir, "plots", "", "at the end, draw the charts of the run set into this directory and list them")
+	fl.StringVar(&f.shard, "shard", "", "run shard I/N of the scenario (clients k with k mod N = I); env TLSBENCH_SHARD, or JOB_COMPLETION_INDEX with TLSBENCH_SHARDS")
+	fl.StringVar(&f.startAt, "start-at", "", "with --shard: start the first phase at this RFC 3339 time, once ready (env TLSBENCH_START_AT)")
+	fl.DurationVar(&f.tolerance, "start-tolerance", bench.DefaultStartTolerance, "with --start-at: a shard ready later than this after the start time runs nothing and exits 5")
+	fl.StringVar(&f.resolve, "resolve", bench.ResolveAll, "a remote target's name: all (every address it resolves to, balanced) or off (the name as it is)")
 	return c
 }
 
 // loadAll loads every scenario and plans the set's runs with the flags'
 // overrides, reporting every problem of every file at once.
-func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
-	var errs []error
+func loadAll(paths []string, f runFlags) ([]bench.Job, bench.Shard, error) {
+	shard, err := bench.ShardFrom(f.shard, f.startAt, f.tolerance, os.Getenv)
+	errs := []error{err, bench.CheckResolve(f.resolve)}
+	if shard.Count > 0 && (len(paths) > 1 || f.repeat > 1) {
+		errs = append(errs, errors.New("--shard: a shard runs one scenario once (no --repeat)"))
+	}
 	var scs []*scenarios.Scenario
 	for _, p := range paths {
 		sc, err := scenarios.Load(p)
@@ -99,47 +111,34 @@ func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 		errs = append(errs, fmt.Errorf("--progress: want auto, on or off, got %q", f.progress))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, &badInputError{err: err}
+		return nil, shard, &badInputError{err: err}
 	}
-	return jobs, nil
+	return jobs, shard, nil
 }
 
 func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stderr io.Writer) error {
-	jobs, err := loadAll(paths, f)
+	jobs, shard, err := loadAll(paths, f)
 	if err != nil {
 		return err
 	}
 	if f.cpuprofile != "" {
-		pf, err := os.Create(f.cpuprofile)
+		stop, err := bench.StartCPUProfile(f.cpuprofile)
 		if err != nil {
 			return &badInputError{err: fmt.Errorf("--cpuprofile: %w", err)}
 		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
-	var scs []*scenarios.Scenario // each once
-	for _, j := range jobs {
-		if j.Repeat == 1 {
-			scs = append(scs, j.Scenario)
-		}
-	}
+	scs := bench.Scenarios(jobs)
 	announceTargets(stderr, scs)
-	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
-	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace}
+	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace, Shard: shard, Resolve: f.resolve}
 	var runs []*results.Run
 	for _, job := range jobs {
-		i, sc := job.Index, job.Scenario
-		fmt.Fprintf(stdout, "== %s[%d/%d] %s (%s)\n", repeatPrefix(job), i+1, len(scs), sc.Name, describe(sc))
-		var bar *phaseBar
-		if showProgress {
-			bar = &phaseBar{w: stderr}
-			opts.Progress = bar.update
-		}
+		sc := job.Scenario
+		fmt.Fprintf(stdout, "== %s\n", job.Heading(len(scs)))
+		bar := progress.New(stderr, f.progress)
+		opts.Progress = bar.Func()
 		run, runErr := job.Run(ctx, opts)
-		bar.finish()
+		bar.Finish()
 		if run == nil {
 			return fmt.Errorf("%s: %w", sc.Name, runErr)
 		}
@@ -149,6 +148,11 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		}
 		report.WriteRun(stdout, run)
 		fmt.Fprintf(stdout, "result: %s\n\n", path)
+		if run.Shard != nil { // for kubectl logs ... | tlsbench merge -
+			if err := results.WriteMarked(stdout, run); err != nil {
+				return err
+			}
+		}
 		runs = append(runs, run)
 		if runErr != nil {
 			if errors.Is(runErr, bench.ErrInterrupted) {
@@ -171,90 +175,13 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	return nil
 }
 
-// repeatPrefix names a job's repeat in a repeated set ("repeat 2/3, ").
-func repeatPrefix(j bench.Job) string {
-	if j.Repeats < 2 {
-		return ""
-	}
-	return fmt.Sprintf("repeat %d/%d, ", j.Repeat, j.Repeats)
-}
-
 // announceTargets says, before anything starts, which scenarios send load
 // to another machine than this one.
 func announceTargets(stderr io.Writer, scs []*scenarios.Scenario) {
 	for _, sc := range scs {
-		if !sc.Target.Embedded() && !bench.IsLoopback(sc.Target.Address) {
+		if a := sc.Target.List(); len(a) > 0 && !bench.IsLoopback(a[0]) {
 			fmt.Fprintf(stderr, "tlsbench: %s sends load to %s (server name %q), not to this machine\n",
-				sc.Name, sc.Target.Address, sc.Target.ServerName)
+				sc.Name, strings.Join(a, ", "), sc.Target.ServerName)
 		}
 	}
-}
-
-func describe(sc *scenarios.Scenario) string {
-	target := "embedded testbed"
-	switch {
-	case !sc.Target.Embedded():
-		target = sc.Target.Address
-	case sc.Server.Real():
-		target = fmt.Sprintf("%d %s node(s)", sc.Topology.Nodes, sc.Server)
-		if sc.Topology.Balancer == scenarios.BalancerHAProxy {
-			target += " behind HAProxy"
-		}
-	}
-	return fmt.Sprintf("TLS %s, %s, resumption %s, %d clients × %d concurrent, %s verification, %s",
-		sc.TLS.Version, sc.TLS.Key, sc.Resumption, sc.Clients.Count, sc.Clients.Concurrency, sc.TLS.Verify, target)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// phaseBar draws one progress bar per phase on a terminal. A nil *phaseBar
-// does nothing.
-type phaseBar struct {
-	w     io.Writer
-	bar   *progressbar.ProgressBar
-	index int
-}
-
-func (b *phaseBar) update(p bench.Progress) {
-	if b.bar == nil || b.index != p.Index {
-		if b.bar != nil {
-			b.bar.Finish()
-			fmt.Fprintln(b.w)
-		}
-		b.index = p.Index
-		max := int64(-1)
-		if p.Planned > 0 {
-			max = p.Planned.Milliseconds()
-		} else if p.Count > 0 {
-			max = p.Count
-		}
-		b.bar = progressbar.NewOptions64(max,
-			progressbar.OptionSetWriter(b.w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%s %s [%d/%d]", p.Scenario, p.Phase, p.Index+1, p.Phases)),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
-	v := p.Completed + p.Failed
-	if p.Planned > 0 {
-		v = min(p.Elapsed.Milliseconds(), p.Planned.Milliseconds())
-	}
-	b.bar.Describe(fmt.Sprintf("%s %s [%d/%d] %d handshakes, %d failed", p.Scenario, p.Phase, p.Index+1, p.Phases, p.Completed, p.Failed))
-	b.bar.Set64(v)
-}
-
-func (b *phaseBar) finish() {
-	if b == nil || b.bar == nil {
-		return
-	}
-	b.bar.Finish()
-	fmt.Fprintln(b.w)
 }
