@@ -17,6 +17,7 @@ import (
 // Its methods are safe for concurrent use.
 type Served struct {
 	fleet Fleet
+	base  *ServerCounts // at the start
 	// Target is where the servers listen, the name they serve and where
 	// their state lives.
 	Target results.Target
@@ -28,7 +29,7 @@ type Served struct {
 	clock     func() time.Time
 }
 
-// ServedCounts are a served fleet's own counts from its start to Stop.
+// ServedCounts are a served fleet's own counts from when it was ready.
 type ServedCounts struct {
 	StartedAt time.Time `json:"started_at"`
 	StoppedAt time.Time `json:"stopped_at"`
@@ -73,8 +74,16 @@ func Serve(ctx context.Context, sc *scenarios.Scenario, opts Options, port int) 
 	if err != nil {
 		return nil, err
 	}
+	// The counts start from here: what the start's own probes of the
+	// servers did (a connection that waited for nginx to accept, say) is
+	// not the generators'.
+	base, err := f.Counts(ctx)
+	if err != nil {
+		f.Stop()
+		return nil, err
+	}
 	clk := opts.clock()
-	return &Served{fleet: f, Target: f.Target(), CAFile: s.certs.CAFile, StartedAt: clk.Now(), clock: clk.Now}, nil
+	return &Served{fleet: f, base: base, Target: f.Target(), CAFile: s.certs.CAFile, StartedAt: clk.Now(), clock: clk.Now}, nil
 }
 
 // ServedTarget is what generators need to reach a served fleet, as
@@ -93,7 +102,7 @@ func (s *Served) Ready() ServedTarget {
 	return ServedTarget{Addresses: s.Target.Addresses, ServerName: s.Target.ServerName, CAFile: s.CAFile, SessionStore: s.Target.SessionStore}
 }
 
-// Counts returns the servers' own counts since they started.
+// Counts returns the servers' own counts since they were ready.
 func (s *Served) Counts(ctx context.Context) (*ServedCounts, error) {
 	c, err := s.fleet.Counts(ctx)
 	if err != nil {
@@ -101,7 +110,14 @@ func (s *Served) Counts(ctx context.Context) (*ServedCounts, error) {
 	}
 	out := &ServedCounts{StartedAt: s.StartedAt, StoppedAt: s.clock(), Nodes: []NodeCounts{}}
 	if c != nil {
-		for _, n := range c.Nodes {
+		for i, n := range c.Nodes {
+			if s.base != nil && i < len(s.base.Nodes) {
+				b := s.base.Nodes[i]
+				n.Full12, n.Full13, n.Resumed12, n.Resumed13, n.Failed = n.Full12-b.Full12, n.Full13-b.Full13, n.Resumed12-b.Resumed12, n.Resumed13-b.Resumed13, n.Failed-b.Failed
+				for r, v := range b.Fallbacks {
+					n.Fallbacks[r] -= v
+				}
+			}
 			out.Full += n.Full()
 			out.Resumed += n.Resumed()
 			out.Failed += n.Failed
