@@ -19,7 +19,7 @@ PLOTS           ?= plots/out
 # The review page make bench ends with (and its .html beside it), findings first.
 REPORT          ?= $(PLOTS)/report.md
 
-.PHONY: all build certs bench bench-real test vet perf clean
+.PHONY: all build certs bench bench-real test vet perf image clean
 
 all: build
 
@@ -66,6 +66,15 @@ perf: build
 	$(BIN) run --progress off -o $(RESULTS) scenarios/sweep-tls13-ecdsa.yaml
 	$(GO) build -o bin/tlsperf ./bench/cmd/tlsperf
 	bin/tlsperf -tlsbench $(BIN) -o results/perf $(PERF_FLAGS)
+
+## image: the static container image of `tlsbench k8s job` (bench/cmd/tlsbench/Dockerfile) with podman, buildah or docker; IMAGE=name:tag
+IMAGE   ?= tlsbench:$(VERSION)
+BUILDER ?= $(shell command -v podman || command -v buildah || command -v docker)
+image:
+	rm -rf bin/image && mkdir -p bin/image
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/image/tlsbench ./bench/cmd/tlsbench
+	cp /etc/ssl/certs/ca-certificates.crt bin/image/
+	$(BUILDER) build -t $(IMAGE) -f bench/cmd/tlsbench/Dockerfile bin/image
 
 clean:
 	rm -rf bin

@@ -79,6 +79,18 @@ type Options struct {
 	// sampler's wall time stays on the real clock, because the CPU times
 	// it divides are real. Nil: the real clock.
 	Clock clock.Clock
+
+	// Shard makes the run one shard of a run split over several
+	// generators, started together (see Shard). Zero: the whole run.
+	Shard Shard
+
+	// Resolve is how a remote target's name becomes addresses (see
+	// ResolveAll, ResolveOff). Empty: ResolveAll.
+	Resolve string
+
+	// LookupHost resolves a remote target's host name to its addresses.
+	// Nil: net.DefaultResolver.LookupHost.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
 }
 
 // clock returns the run's clock.
@@ -201,10 +213,18 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 	lcfg.Grace = opts.Grace
 	lcfg.Clock = opts.clock()
 	s.variants(&lcfg)
+	lcfg.Shard = opts.shardOf()
+	runSeed := seed(s.sc)
+	lcfg.Seed = uint64(runSeed)
 	r.cfg = lcfg
 	run.Client = describeClient(lcfg)
+	run.Client.Seed = runSeed
 	s.describeVariants(run)
 	if r.gen, err = loadgen.New(lcfg); err != nil {
+		f.Stop()
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if err := r.startShard(); err != nil {
 		f.Stop()
 		return nil, fmt.Errorf("bench: %w", err)
 	}
@@ -215,6 +235,10 @@ func start(ctx context.Context, j Job, opts Options) (*runner, error) {
 // error that stopped them early.
 func (r *runner) phases(ctx context.Context) error {
 	sc, run, opts := r.sc, r.run, r.opts
+	// A shard has done everything slow: it waits for the common start.
+	if err := r.barrier(ctx); err != nil {
+		return err
+	}
 	stopFaults := injectFaults(ctx, opts.clock(), r.fleet, sc.Faults, run)
 	defer stopFaults()
 	phases := sc.Phases
@@ -229,6 +253,9 @@ func (r *runner) phases(ctx context.Context) error {
 			progress = func(lpr loadgen.Progress) {
 				opts.Progress(Progress{Scenario: sc.Name, Index: i, Phases: len(phases), Planned: lp.Duration, Count: lp.Count, Progress: lpr})
 			}
+		}
+		if i == 0 {
+			lp.ScheduleFrom = r.scheduleFrom()
 		}
 		before, berr := r.snapshot(ctx)
 		ph, err := r.gen.Run(ctx, lp, progress)
@@ -245,6 +272,9 @@ func (r *runner) phases(ctx context.Context) error {
 				Message: fmt.Sprintf("the servers' own counters could not be read from phase %s on (%v): server-side counts are missing from there", p.Name, serr)})
 		}
 		run.Phases = append(run.Phases, ph)
+		if i == 0 && run.Shard != nil {
+			run.Shard.StartedAt = ph.StartedAt // the load's actual start
+		}
 		pr := predictor{sc: sc, epoch: r.fleet.Epoch(), notify: r.cfg.CloseNotify}
 		run.Phases[i].Prediction = pr.predict(run, i)
 		if err != nil {
@@ -369,7 +399,9 @@ func fillServerSide(ph *results.Phase, a, b snapshot) {
 	ph.Server = serverSide(a.counts, b.counts)
 }
 
-func loadPool(file string) (*x509.CertPool, error) {
+// LoadPool reads a PEM file of CA certificates into a pool; a file
+// without one is an error.
+func LoadPool(file string) (*x509.CertPool, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("bench: CA file: %w", err)

@@ -307,3 +307,9 @@ func userCert(set CertSet, what string) (string, scenarios.KeyType, []results.Wa
 	}
 	return name, key, warns, nil
 }
+
+// KeyTypes are the key types of the testbed's throwaway certificates, in
+// the order tlsbench certs makes them.
+func KeyTypes() []scenarios.KeyType {
+	return []scenarios.KeyType{scenarios.ECDSAP256, scenarios.RSA2048, scenarios.Ed25519}
+}

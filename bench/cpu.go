@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -121,4 +122,22 @@ func diffCPU(a, b cpuSample) cpuDelta {
 		d.machineBusy = float64(b.busy-a.busy) / float64(b.total-a.total)
 	}
 	return d
+}
+
+// StartCPUProfile writes a CPU profile of this process (the generator) to
+// path until the returned stop is called (tlsbench run's hidden
+// --cpuprofile, for finding the generator's own costs).
+func StartCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -33,7 +33,9 @@ var deps = map[string][]string{
 	"results/report":     {"results"},
 	"bench":              {"scenarios", "loadgen", "results", "bench/testbed", "bench/realserver", "bench/netlab"},
 	"bench/cmd/tlsperf":  {"bench", "results", "scenarios"},
-	"bench/cmd/tlsbench": {"bench", "bench/check", "plots", "results", "results/report", "progressbar", "cli"},
+	"bench/k8s":          {"stdlib", "k8sapi", "k8smachinery", "k8syaml"},
+	"bench/progress":     {"bench", "progressbar"},
+	"bench/cmd/tlsbench": {"bench", "bench/check", "bench/k8s", "bench/progress", "plots", "results", "results/report", "cli"},
 }
 
 // externals maps a library's name in deps to its import path prefix.
@@ -47,6 +49,9 @@ var externals = map[string]string{
 	"netlink":      "github.com/vishvananda/netlink",
 	"netns":        "github.com/vishvananda/netns",
 	"xsys":         "golang.org/x/sys",
+	"k8sapi":       "k8s.io/api",
+	"k8smachinery": "k8s.io/apimachinery",
+	"k8syaml":      "sigs.k8s.io/yaml",
 }
 
 // allowed returns every name pkg may import, transitively.
@@ -155,6 +160,9 @@ func TestImportRuleCatchesViolations(t *testing.T) {
 		{"scenarios/tlsfleet", module + "/scenarios/kex", false},
 		{"bench/testbed", module + "/scenarios/kex", false},
 		{"bench/check", module + "/scenarios/kex", true}, // via loadgen
+		{"bench/k8s", "k8s.io/api/batch/v1", true},
+		{"bench/k8s", module + "/bench", false}, // a leaf: only main imports it
+		{"bench", module + "/bench/k8s", false},
 	}
 	for _, tt := range tests {
 		if got := allowed(tt.pkg)[nameOf(tt.imp)]; got != tt.ok {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/tlsbench/tlsbench/scenarios"
 )
@@ -22,7 +23,7 @@ func Describe(sc *scenarios.Scenario) string {
 	target := "embedded testbed"
 	switch {
 	case !sc.Target.Embedded():
-		target = sc.Target.Address
+		target = strings.Join(sc.Target.List(), ", ")
 	case sc.Server.Real():
 		target = fmt.Sprintf("%d %s node(s)", sc.Topology.Nodes, sc.Server)
 		if sc.Topology.Balancer == scenarios.BalancerHAProxy {

@@ -193,7 +193,7 @@ func (p Placement) command(argv []string) []string {
 func startFleet(ctx context.Context, s *setup, place Placement, opts Options) (Fleet, error) {
 	switch {
 	case !s.sc.Target.Embedded():
-		return newRemote(s), nil
+		return newRemote(ctx, s, opts)
 	case s.sc.Server.Real():
 		return startReal(ctx, s, place)
 	}
@@ -317,24 +317,6 @@ func (f *testbedFleet) Fault(ctx context.Context, fault scenarios.Fault) error {
 		return f.proc.Kill()
 	}
 	return f.proc.Fault(ctx, string(fault.Action), fault.Node)
-}
-
-// remoteFleet is a server tlsbench did not start: it has addresses and a
-// name, and nothing to count, measure or stop.
-type remoteFleet struct {
-	target results.Target
-	roots  *x509.CertPool
-}
-
-func newRemote(s *setup) *remoteFleet {
-	t := s.sc.Target
-	return &remoteFleet{roots: s.roots, target: results.Target{
-		Kind:               string(tlsfleet.Remote),
-		Server:             "remote (not started by tlsbench)",
-		Addresses:          []string{t.Address},
-		ServerName:         t.ServerName,
-		InsecureSkipVerify: t.InsecureSkipVerify,
-	}}
 }
 
 func (f *remoteFleet) Target() results.Target { return f.target }

@@ -104,9 +104,10 @@ func (o Overrides) Apply(sc *scenarios.Scenario) (*scenarios.Scenario, []results
 	}
 	if o.Target != "" {
 		if topo := topologyWords(out); topo != "" {
-			warn("the target was overridden to %s: the scenario's topology (%s) describes servers tlsbench starts and is not applied; the load goes to that one address, and no resumption is predicted", o.Target, topo)
+			warn("the target was overridden to %s: the scenario's topology (%s) describes servers tlsbench starts and is not applied; the load goes to that address (and is balanced over every address its name resolves to, with --resolve all), and resumption is predicted only over several addresses", o.Target, topo)
 		}
 		out.Target.Address = o.Target
+		out.Target.Addresses = nil
 		out.Target.ServerName = o.ServerName
 		out.Target.CAFile = o.CAFile
 		out.Target.ECHConfigFile = o.ECHConfigFile
@@ -211,4 +212,15 @@ func Plan(scs []*scenarios.Scenario, o Overrides, repeats int) ([]Job, error) {
 		}
 	}
 	return jobs, nil
+}
+
+// Scenarios returns the scenarios of a set's jobs, each once, in order.
+func Scenarios(jobs []Job) []*scenarios.Scenario {
+	var out []*scenarios.Scenario
+	for _, j := range jobs {
+		if j.Repeat <= 1 {
+			out = append(out, j.Scenario)
+		}
+	}
+	return out
 }

@@ -45,8 +45,8 @@ func (pr *predictor) predict(run *results.Run, i int) *results.Prediction {
 	sc := pr.sc
 	p := run.Phases[i]
 	completed := p.Handshakes.Completed()
-	if !sc.Target.Embedded() || completed == 0 || p.RatePerS <= 0 {
-		return nil
+	if (!sc.Target.Embedded() && len(run.Target.Addresses) < 2) || completed == 0 || p.RatePerS <= 0 {
+		return nil // a remote fleet of several addresses is modelled like nodes
 	}
 	if sc.Topology.Balancer == scenarios.BalancerHAProxy {
 		return nil // HAProxy's policies apply to all connections: not modelled

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tlsbench/tlsbench/loadgen"
@@ -63,7 +64,7 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 	if !sc.Target.Embedded() {
 		s.name = sc.Target.ServerName
 		if sc.Target.CAFile != "" {
-			pool, err := loadPool(sc.Target.CAFile)
+			pool, err := LoadPool(sc.Target.CAFile)
 			if err != nil {
 				return nil, err
 			}
@@ -83,7 +84,7 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 		s.name, s.sc.TLS.Key = name, key
 		s.warnings = append(s.warnings, warns...)
 		if s.certs.CAFile != "" {
-			if s.roots, err = loadPool(s.certs.CAFile); err != nil {
+			if s.roots, err = LoadPool(s.certs.CAFile); err != nil {
 				return nil, err
 			}
 		}
@@ -96,7 +97,7 @@ func resolveScenario(sc *scenarios.Scenario, opts Options) (*setup, error) {
 	if s.certs, err = EnsureChain(dir, sc.TLS.Key, intermediates); err != nil {
 		return nil, err
 	}
-	if s.roots, err = loadPool(s.certs.CAFile); err != nil {
+	if s.roots, err = LoadPool(s.certs.CAFile); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -247,7 +248,7 @@ func labels(sc *scenarios.Scenario) results.Labels {
 	}
 	l.ECH = sc.TLS.ECH
 	if !sc.Target.Embedded() {
-		l.Server, l.Target = "remote", sc.Target.Address
+		l.Server, l.Target = "remote", strings.Join(sc.Target.List(), ",")
 	}
 	if l.Server == "" {
 		l.Server = "embedded"

@@ -166,7 +166,8 @@ type Config struct {
 
 	// Concurrency is the number of workers, each with one connection in
 	// flight at a time (a closed loop). Worker w serves clients w,
-	// w+Concurrency, ... in turn.
+	// w+Concurrency, ... in turn. With a Shard, Clients and Concurrency
+	// are the whole run's, and the shard runs its share of each.
 	Concurrency int
 
 	// ConnectTimeout, HandshakeTimeout and IOTimeout bound the dial, the
@@ -225,6 +226,11 @@ type Config struct {
 	// seed.
 	Seed uint64
 
+	// Shard selects this generator's part of a run made by several (see
+	// Shard); Clients and Concurrency stay the whole run's. Zero: the
+	// whole run.
+	Shard Shard
+
 	// Dial, when set, makes each connection's TCP connection to address
 	// (the chosen target): it is given the worker's dialer, whose timeout,
 	// source address (SourceAddrs) and keep-alive are set, and must dial
@@ -272,6 +278,11 @@ type Phase struct {
 	// Rate overrides Config.Rate for this phase (a sweep's step). Zero:
 	// Config.Rate.
 	Rate float64
+	// ScheduleFrom is the origin of an open loop's schedule: slot k of
+	// constant arrivals is intended to start at ScheduleFrom + k/rate.
+	// The shards of a run give the common start time, so that their
+	// striped ticks interleave. Zero: the phase's start.
+	ScheduleFrom time.Time
 }
 
 // Progress is a running count reported while a phase runs.
@@ -323,15 +334,7 @@ func New(cfg Config) (*Generator, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	g := &Generator{clock: clk, cfg: cfg, clients: make([]*client, cfg.Clients), inflight: make([]paddedCount, len(cfg.Targets))}
-	for i := range g.clients {
-		c := &client{id: i, next: i % len(cfg.Targets)}
-		if cfg.Resume {
-			c.slot.issuer = -1
-			c.cache = &c.slot
-		}
-		g.clients[i] = c
-	}
+	g := &Generator{clock: clk, cfg: cfg, clients: cfg.Shard.newClients(&cfg), inflight: make([]paddedCount, len(cfg.Targets))}
 	var verify func(tls.ConnectionState) error
 	if cfg.CacheVerifiedChains && !cfg.InsecureSkipVerify {
 		verify = newChainCache(cfg.RootCAs, cfg.ServerName, clk.Now).verify
@@ -340,11 +343,11 @@ func New(cfg Config) (*Generator, error) {
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
-	g.workers = make([]*worker, cfg.Concurrency)
+	g.workers = make([]*worker, cfg.Shard.Share(int64(cfg.Concurrency)))
 	for w := range g.workers {
 		wk := &worker{
 			g:   g,
-			rng: rand.New(rand.NewPCG(seed, uint64(w))),
+			rng: rand.New(rand.NewPCG(seed, cfg.Shard.workerStream(w))),
 			// No TCP keep-alive: a benchmark connection lives for one
 			// handshake, and enabling it costs four setsockopt calls.
 			dialer: net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1},
@@ -355,9 +358,7 @@ func New(cfg Config) (*Generator, error) {
 		if cfg.RoundTrips {
 			wk.stats.trips = newTripStats()
 		}
-		for i := w; i < cfg.Clients; i += cfg.Concurrency {
-			wk.clients = append(wk.clients, g.clients[i])
-		}
+		wk.clients = workerClients(g.clients, w, len(g.workers))
 		if n := len(cfg.SourceAddrs); n > 0 {
 			wk.dialer.LocalAddr = &net.TCPAddr{IP: net.ParseIP(cfg.SourceAddrs[w%n])}
 		}
@@ -425,6 +426,9 @@ func (cfg *Config) validate() error {
 			errs = append(errs, fmt.Errorf("source address %q is not an IP address", a))
 		}
 	}
+	if err := cfg.Shard.validate(cfg.Clients, cfg.Concurrency); err != nil {
+		errs = append(errs, err)
+	}
 	if cfg.AfterHandshake == HTTP && len(cfg.HTTPRequest) == 0 {
 		errs = append(errs, errors.New("the http action needs an HTTPRequest"))
 	}
@@ -476,10 +480,11 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		rate = g.cfg.Rate
 	}
 	if rate > 0 {
-		run.pacer = newPacer(start, rate, g.cfg.Poisson, g.cfg.Seed+1)
-		if ph.Count > 0 {
-			run.pacer.limit = ph.Count
+		origin := start
+		if !ph.ScheduleFrom.IsZero() {
+			origin = ph.ScheduleFrom
 		}
+		run.pacer, rate = g.cfg.Shard.newPacer(origin, rate, g.cfg.Poisson, g.cfg.Seed+1, ph.Count, g.cfg.Clients)
 		if ph.Duration > 0 {
 			run.pacer.end = start.Add(ph.Duration)
 		}
@@ -495,17 +500,18 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	stopOnCancel := context.AfterFunc(ctx, stopNow)
 	defer stopOnCancel()
 
+	// A count-bounded phase gives each worker a fixed share, so that a
+	// count of at least Clients visits every client; a shard splits its
+	// share of the count (Shard.Slots).
+	var quotas []int64
+	if ph.Count > 0 && run.pacer == nil {
+		quotas = g.cfg.Shard.quotas(ph.Count, g.cfg.Clients, len(g.workers))
+	}
 	var wg sync.WaitGroup
 	for i, w := range g.workers {
-		// A count-bounded phase gives each worker a fixed share, so that
-		// a count of at least Clients visits every client.
 		quota := int64(-1)
-		if ph.Count > 0 && run.pacer == nil {
-			n := int64(len(g.workers))
-			quota = ph.Count / n
-			if int64(i) < ph.Count%n {
-				quota++
-			}
+		if quotas != nil {
+			quota = quotas[i]
 		}
 		wg.Add(1)
 		go func() {

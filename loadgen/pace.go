@@ -27,6 +27,12 @@ type pacer struct {
 	at   time.Time
 	rng  *rand.Rand
 	step time.Duration
+
+	// ticks, when set, maps the k-th slot to its global tick: the slot
+	// starts at origin + ticks(k) steps (a shard's striped constant
+	// arrivals; see Shard).
+	ticks  func(k int64) int64
+	origin time.Time
 }
 
 func newPacer(start time.Time, rate float64, poisson bool, seed uint64) *pacer {
@@ -44,6 +50,9 @@ func (p *pacer) next() (int64, time.Time, bool) {
 	defer p.mu.Unlock()
 	if p.limit >= 0 && p.k >= p.limit {
 		return 0, time.Time{}, false
+	}
+	if p.ticks != nil {
+		p.at = p.origin.Add(time.Duration(p.ticks(p.k)) * p.step)
 	}
 	if !p.end.IsZero() && !p.at.Before(p.end) {
 		return 0, time.Time{}, false

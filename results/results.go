@@ -105,6 +105,22 @@ type Run struct {
 	// measured phase. Never nil in a written file (an empty list: the
 	// scenario set none).
 	Thresholds []ThresholdCheck `json:"thresholds"`
+	// Shard is set in the result of one shard of a run split over several
+	// generators (tlsbench run --shard I/N); nil otherwise.
+	Shard *Shard `json:"shard,omitempty"`
+
+	// MergedFrom lists the shards a merged result was made of (tlsbench
+	// merge), in index order; nil for any other result.
+	MergedFrom []MergedShard `json:"merged_from,omitempty"`
+
+	// StartSkewUS is, in a merged result, the latest shard's actual start
+	// minus the earliest's (.merged_from[].started_at), in µs, as their
+	// clocks tell it (see ClockSync for how far they can be trusted).
+	StartSkewUS *int64 `json:"start_skew_us,omitempty"`
+
+	// MissingShards are the shard indexes a merged result lacks (merge
+	// --allow-missing); such a result is partial.
+	MissingShards []int `json:"missing_shards,omitempty"`
 }
 
 // Scenario is the scenario of a run, kept as the JSON form of the scenario
@@ -213,6 +229,10 @@ type Target struct {
 	Server string `json:"server"`
 	// Addresses are the node addresses connections went to.
 	Addresses []string `json:"addresses"`
+	// ResolvedFrom is the host name Addresses were resolved from, when a
+	// remote target's name stood for several (tlsbench run --resolve
+	// all); empty otherwise.
+	ResolvedFrom string `json:"resolved_from,omitempty"`
 	// ServerName is the SNI name sent and verified.
 	ServerName string `json:"server_name"`
 	// InsecureSkipVerify is true when certificate verification was
@@ -251,9 +271,12 @@ type Client struct {
 	// config list itself is not written.
 	ECH string `json:"ech,omitempty"`
 	// Clients and Concurrency are the population and the number of
-	// connections in flight.
+	// connections in flight (the whole run's, in a shard's result too).
 	Clients     int `json:"clients"`
 	Concurrency int `json:"concurrency"`
+	// Seed seeded the generator's random choices (balance, think times,
+	// Poisson arrivals): the scenario's, or one drawn for the run.
+	Seed int64 `json:"seed,omitempty"`
 }
 
 // Phase is one phase of a run, measured from the client side and, where the

@@ -35,6 +35,9 @@ const (
 	// Mutual TLS and ECH (tls.client_cert, tls.ech).
 	WarnClientCertNotRequested WarningCode = "client_cert_not_requested"
 	WarnECHNotAccepted         WarningCode = "ech_not_accepted"
+	WarnShardInexact       WarningCode = "shard_inexact"
+	WarnShardLate          WarningCode = "shard_late"
+	WarnStartSkew          WarningCode = "start_skew"
 )
 
 // warningCodes is every code with its meaning, in the order above.
@@ -71,6 +74,9 @@ func warningCodes() []struct {
 		{WarnLabAdjusted, "the network lab could not run exactly as the scenario asked (the warning says what it did instead)"},
 		{WarnClientCertNotRequested, "the clients had a certificate to present, but the server did not ask for it on some full handshakes: those were not mutual TLS"},
 		{WarnECHNotAccepted, "the clients offered ECH, but some completed handshakes did not accept it"},
+		{WarnShardInexact, "a setting that one generator applies over all its connections (least-conn balance) applies within each shard only"},
+		{WarnShardLate, "a shard was ready only after the common start time plus its tolerance, and ran nothing"},
+		{WarnStartSkew, "the shards started too far apart for the schedule, or on clocks whose error is unknown or large"},
 	}
 }
 

@@ -12,6 +12,7 @@ func (s *Scenario) Clone() *Scenario {
 	c.TLS.Chain = clonePtr(s.TLS.Chain)
 	c.TLS.ClientCert = clonePtr(s.TLS.ClientCert)
 	c.Clients.SourceAddresses = slices.Clone(s.Clients.SourceAddresses)
+	c.Target.Addresses = slices.Clone(s.Target.Addresses)
 	c.Phases = slices.Clone(s.Phases)
 	for i, p := range c.Phases {
 		c.Phases[i].Record = clonePtr(p.Record)

@@ -25,6 +25,8 @@ thresholds: {resumed_share: ">= 95%"}
 	// A network block cannot be parsed beside source addresses; set it by
 	// hand so that the walk covers it.
 	sc.Network = &scenarios.Network{RTT: scenarios.RTTs{scenarios.Duration(40e6), scenarios.Duration(10e6)}}
+	// Nor a fleet's addresses beside faults.
+	sc.Target.Addresses = []string{"127.0.0.2:443", "127.0.0.3:443"}
 	c := sc.Clone()
 	if !reflect.DeepEqual(sc, c) {
 		t.Fatalf("clone differs from the original:\n%+v\n%+v", sc, c)

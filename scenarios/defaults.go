@@ -87,8 +87,8 @@ func (s *Scenario) Defaults() {
 			s.Phases[i].Name = "phase" + strconv.Itoa(i)
 		}
 	}
-	if s.Target.ServerName == "" && s.Target.Address != "" {
-		if host, _, err := net.SplitHostPort(s.Target.Address); err == nil {
+	if addrs := s.Target.List(); s.Target.ServerName == "" && len(addrs) > 0 {
+		if host, _, err := net.SplitHostPort(addrs[0]); err == nil {
 			s.Target.ServerName = host
 		}
 	}
@@ -115,6 +115,9 @@ func (s *Scenario) Defaults() {
 	}
 	if s.Clients.Think == "" {
 		s.Clients.Think = ThinkConstant
+	}
+	if s.Topology.Nodes == 0 && len(s.Target.Addresses) > 0 {
+		s.Topology.Nodes = len(s.Target.Addresses)
 	}
 	if s.Topology.Nodes == 0 {
 		s.Topology.Nodes = defaultNodes

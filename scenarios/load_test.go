@@ -161,6 +161,14 @@ func TestLoadGood(t *testing.T) {
 			s.Timeouts.Connect = dur("3s")
 			s.Timeouts.Handshake = dur("3s")
 		}},
+		{"fleet", func(s *scenarios.Scenario) {
+			s.Seed = 42
+			s.Resumption = scenarios.ResumeTickets
+			s.Target = scenarios.Target{Addresses: []string{"127.0.0.2:8443", "127.0.0.3:8443", "127.0.0.4:8443"}, ServerName: "tlsbench.test"}
+			s.Topology.Nodes = 3
+			s.Topology.Balance = scenarios.Random
+			s.Topology.TicketKeys = tlsfleet.Shared
+		}},
 		{"remote", func(s *scenarios.Scenario) {
 			s.TLS = scenarios.TLS{Version: scenarios.TLS13, Key: scenarios.Ed25519, Groups: []kex.Group{kex.X25519MLKEM768, kex.X25519}, Verify: scenarios.VerifyCached}
 			s.AfterHandshake = scenarios.Ticket
@@ -354,6 +362,21 @@ func TestValidate(t *testing.T) {
 			[]string{`target.address: want host:port with a numeric port, got "127.0.0.1"`}},
 		{"port out of range", func(s *scenarios.Scenario) { s.Target.Address = "127.0.0.1:70000" },
 			[]string{`target.address: want host:port with a numeric port, got "127.0.0.1:70000"`}},
+		{"fleet addresses", func(s *scenarios.Scenario) {
+			s.Target.Addresses = []string{"127.0.0.2:443", "127.0.0.3:443", "127.0.0.4:443"}
+			s.Topology.Nodes = 3
+		}, nil},
+		{"fleet addresses, bad", func(s *scenarios.Scenario) {
+			s.Target.Address = "127.0.0.1:443"
+			s.Target.Addresses = []string{"127.0.0.2:443", "127.0.0.2:443", "127.0.0.4"}
+		}, []string{
+			"target.addresses: set target.address or target.addresses, not both",
+			"target.addresses[1]: 127.0.0.2:443 is listed twice",
+			`target.addresses[2]: want host:port with a numeric port, got "127.0.0.4"`,
+			"topology.nodes: the target lists 3 addresses, each a node: leave topology.nodes out or set it to 3, got 1",
+		}},
+		{"negative seed", func(s *scenarios.Scenario) { s.Seed = -1 },
+			[]string{"seed: must not be negative, got -1"}},
 		{"rotation", func(s *scenarios.Scenario) {
 			s.Topology.RotateKeysEvery = dur("10ms")
 			s.Topology.RotationOverlap = dur("-1s")

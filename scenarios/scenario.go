@@ -98,6 +98,11 @@ type Scenario struct {
 	// Thresholds); a crossed one makes tlsbench run exit with status 4.
 	// Nil: none.
 	Thresholds *Thresholds `yaml:"thresholds" json:"thresholds,omitempty"`
+	// Seed seeds the generator's random choices: random balance, think
+	// times and Poisson arrivals (a shard's stream is seeded from Seed and
+	// its index). Zero: one drawn at random for each run and recorded in
+	// the result (.client.seed).
+	Seed int64 `yaml:"seed" json:"seed,omitempty"`
 
 	// File is the path the scenario was loaded from; empty for a scenario
 	// built in code. It is not part of the YAML schema.
@@ -222,7 +227,10 @@ type Clients struct {
 	Rate float64 `yaml:"rate" json:"rate,omitempty"`
 
 	// Arrival is how open-loop starts are spaced: constant or poisson.
-	// Default: constant.
+	// Default: constant. In a run split into shards, poisson runs an
+	// independent Poisson stream in each shard (exact whatever the
+	// shards' clock skew), constant the shard's share of the global ticks
+	// from the common start (which needs a skew far below 1/rate).
 	Arrival Arrival `yaml:"arrival" json:"arrival,omitempty"`
 
 	// SourceAddresses are local IP addresses to dial from, spread over the
@@ -298,8 +306,18 @@ func (p Phase) Recorded() bool { return p.Record == nil || *p.Record }
 // embedded testbed.
 type Target struct {
 	// Address is host:port of a remote server. Empty: the embedded
-	// testbed.
+	// testbed. A name that resolves to several addresses is a fleet: the
+	// generator balances over them (see bench's Options.Resolve).
 	Address string `yaml:"address" json:"address,omitempty"`
+
+	// Addresses are the host:port addresses of a remote fleet, instead of
+	// Address: the generator balances its connections over them with
+	// topology.balance, as clients behind DNS do, and reports each
+	// address as a node (per-node counts, the issuer × server matrix).
+	// The topology's ticket_keys and session_cache then say what you
+	// expect of the fleet, for the prediction; topology.nodes defaults to
+	// their number.
+	Addresses []string `yaml:"addresses" json:"addresses,omitempty"`
 
 	// ServerName is the name sent in SNI and verified in the
 	// certificate. Default: the host part of Address.
@@ -323,7 +341,19 @@ type Target struct {
 // Embedded reports whether the load goes to servers bench starts on
 // loopback (the embedded testbed or real servers, see Scenario.Server)
 // rather than to a remote address.
-func (t Target) Embedded() bool { return t.Address == "" }
+func (t Target) Embedded() bool { return t.Address == "" && len(t.Addresses) == 0 }
+
+// List returns the target's addresses: Addresses, or Address alone, or
+// none for the embedded testbed.
+func (t Target) List() []string {
+	switch {
+	case len(t.Addresses) > 0:
+		return t.Addresses
+	case t.Address != "":
+		return []string{t.Address}
+	}
+	return nil
+}
 
 // ServerKind is the server software of the nodes bench starts.
 type ServerKind string

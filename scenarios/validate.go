@@ -66,6 +66,12 @@ func (s *Scenario) Validate() error {
 	v.network(s)
 	v.thresholds(s)
 	v.topology(s.Topology)
+	if n := len(s.Target.Addresses); n > 0 && s.Topology.Nodes != n {
+		v.add("topology.nodes", "the target lists %d addresses, each a node: leave topology.nodes out or set it to %d, got %d", n, n, s.Topology.Nodes)
+	}
+	if s.Seed < 0 {
+		v.add("seed", "must not be negative, got %d", s.Seed)
+	}
 	if s.Resumption == ResumeCache && s.Topology.SessionCache == tlsfleet.Off {
 		v.add("topology.session_cache", "resumption cache needs a session cache (per-node or shared), got off")
 	}
@@ -256,15 +262,32 @@ func (v *validator) phases(phases []Phase, sweep bool) {
 }
 
 func (v *validator) target(t Target) {
-	if t.Address == "" {
-		return
+	hostPort := func(path, a string) {
+		_, port, err := net.SplitHostPort(a)
+		if err == nil {
+			_, err = strconv.ParseUint(port, 10, 16)
+		}
+		if err != nil {
+			v.add(path, "want host:port with a numeric port, got %q", a)
+		}
 	}
-	_, port, err := net.SplitHostPort(t.Address)
-	if err == nil {
-		_, err = strconv.ParseUint(port, 10, 16)
+	if t.Address != "" {
+		hostPort("target.address", t.Address)
 	}
-	if err != nil {
-		v.add("target.address", "want host:port with a numeric port, got %q", t.Address)
+	if t.Address != "" && len(t.Addresses) > 0 {
+		v.add("target.addresses", "set target.address or target.addresses, not both")
+	}
+	seen := map[string]bool{}
+	for i, a := range t.Addresses {
+		path := fmt.Sprintf("target.addresses[%d]", i)
+		hostPort(path, a)
+		if seen[a] {
+			v.add(path, "%s is listed twice", a)
+		}
+		seen[a] = true
+	}
+	if len(t.Addresses) > maxNodes {
+		v.add("target.addresses", "at most %d addresses, got %d", maxNodes, len(t.Addresses))
 	}
 }
 

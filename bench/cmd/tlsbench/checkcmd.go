@@ -1,13 +1,11 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -77,14 +75,8 @@ func checkConfig(target string, f checkFlags) (check.Config, error) {
 		errs = append(errs, fmt.Errorf("--timeout: must be positive, got %s", f.timeout))
 	}
 	if f.caFile != "" {
-		data, err := os.ReadFile(f.caFile)
-		if err != nil {
+		if cfg.RootCAs, err = bench.LoadPool(f.caFile); err != nil {
 			errs = append(errs, fmt.Errorf("--ca: %w", err))
-		} else {
-			cfg.RootCAs = x509.NewCertPool()
-			if !cfg.RootCAs.AppendCertsFromPEM(data) {
-				errs = append(errs, fmt.Errorf("--ca: no PEM certificate in %s", f.caFile))
-			}
 		}
 	}
 	if cfg.ServerName == "" {

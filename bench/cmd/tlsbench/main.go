@@ -10,7 +10,8 @@
 //
 // Exit codes: 0 ok; 1 the run failed or measured nothing; 2 bad input
 // (flags, scenario files); 3 interrupted (the partial result was written);
-// 4 a threshold was crossed, or compare --fail-on found B worse.
+// 4 a threshold was crossed, or compare --fail-on found B worse; 5 a shard
+// was ready only after --start-at plus its tolerance (its result says so).
 package main
 
 import (
@@ -21,6 +22,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tlsbench/tlsbench/bench"
 )
 
 // Exit codes.
@@ -30,6 +33,7 @@ const (
 	exitBadInput    = 2
 	exitInterrupted = 3
 	exitGate        = 4
+	exitLateStart   = 5 // a shard ready after --start-at plus its tolerance
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -47,34 +51,19 @@ func main() {
 // measured) and a channel closed by the second (cut the connections in
 // flight at once; what was measured is still written).
 func handleSignals(stderr io.Writer) (context.Context, <-chan struct{}, func()) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	abort := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		n := 0
-		for {
-			select {
-			case <-done:
-				return
-			case sig := <-sigs:
-				n++
-				switch n {
-				case 1:
-					fmt.Fprintf(stderr, "\ntlsbench: %v: stopping; connections in flight may finish (again to stop at once)\n", sig)
-					cancel(fmt.Errorf("%v received", sig))
-				case 2:
-					fmt.Fprintf(stderr, "tlsbench: %v again: cutting connections in flight\n", sig)
-					close(abort)
-				}
-			}
+	ctx, abort, stop := bench.Interrupts(sigs, func(n int, sig os.Signal) {
+		switch n {
+		case 1:
+			fmt.Fprintf(stderr, "\ntlsbench: %v: stopping; connections in flight may finish (again to stop at once)\n", sig)
+		case 2:
+			fmt.Fprintf(stderr, "tlsbench: %v again: cutting connections in flight\n", sig)
 		}
-	}()
+	})
 	return ctx, abort, func() {
 		signal.Stop(sigs)
-		close(done)
-		cancel(nil)
+		stop()
 	}
 }
 
@@ -107,6 +96,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitGate
 	case errors.Is(err, errInterrupted):
 		return exitInterrupted
+	case errors.Is(err, bench.ErrLateStart):
+		return exitLateStart
 	}
 	return exitFailure
 }

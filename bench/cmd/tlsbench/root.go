@@ -10,7 +10,6 @@ import (
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/netlab"
 	"github.com/tlsbench/tlsbench/bench/testbed"
-	"github.com/tlsbench/tlsbench/scenarios"
 )
 
 // run executes the command line args and returns the error that decides the
@@ -32,7 +31,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(runCommand(stdout, stderr), plotCommand(stdout), compareCommand(stdout), reportCommand(stdout), checkCommand(stdout, stderr), certsCommand(), testbedCommand(), linkCommand())
+	root.AddCommand(runCommand(stdout, stderr), plotCommand(stdout), compareCommand(stdout), reportCommand(stdout), checkCommand(stdout, stderr), certsCommand(), testbedCommand(), linkCommand(),
+		mergeCommand(stdout), k8sCommand(stdout, stderr), serveCommand(stdout, stderr))
 	err := root.ExecuteContext(ctx)
 	if err != nil && !started {
 		return &badInputError{err: fmt.Errorf("tlsbench: %w (see tlsbench --help)", err)}
@@ -79,7 +79,7 @@ func certsCommand() *cobra.Command {
 		Short: "Make the throwaway CA and leaf certificates of the embedded testbed (keys 0600)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, k := range []scenarios.KeyType{scenarios.ECDSAP256, scenarios.RSA2048, scenarios.Ed25519} {
+			for _, k := range bench.KeyTypes() {
 				set, err := bench.EnsureCerts(dir, k)
 				if err != nil {
 					return err

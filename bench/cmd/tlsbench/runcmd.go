@@ -7,13 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/bench"
+	"github.com/tlsbench/tlsbench/bench/progress"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/results/report"
 	"github.com/tlsbench/tlsbench/scenarios"
@@ -35,6 +34,10 @@ type runFlags struct {
 	reportFile string // write the set's review page here at the end
 	wide       bool   // summary tables with every column
 	cpuprofile string // write a CPU profile of the generator here
+	shard      string // I/N
+	startAt    string // RFC 3339
+	tolerance  time.Duration
+	resolve    string
 }
 
 func runCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -69,13 +72,21 @@ file:line:col: key.path: message and nothing runs.`,
 	fl.StringVar(&f.plotDir, "plots", "", "at the end, draw the charts of the run set into this directory and list them")
 	fl.StringVar(&f.reportFile, "report", "", "at the end, write the run set's review page, findings first, to this .md file and its .html beside it")
 	fl.BoolVar(&f.wide, "wide", false, "summary tables with every column (default: the columns that fit 120 characters)")
+	fl.StringVar(&f.shard, "shard", "", "run shard I/N of the scenario (clients k with k mod N = I); env TLSBENCH_SHARD, or JOB_COMPLETION_INDEX with TLSBENCH_SHARDS")
+	fl.StringVar(&f.startAt, "start-at", "", "with --shard: start the first phase at this RFC 3339 time, once ready (env TLSBENCH_START_AT)")
+	fl.DurationVar(&f.tolerance, "start-tolerance", bench.DefaultStartTolerance, "with --start-at: a shard ready later than this after the start time runs nothing and exits 5")
+	fl.StringVar(&f.resolve, "resolve", bench.ResolveAll, "a remote target's name: all (every address it resolves to, balanced) or off (the name as it is)")
 	return c
 }
 
 // loadAll loads every scenario and plans the set's runs with the flags'
 // overrides, reporting every problem of every file at once.
-func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
-	var errs []error
+func loadAll(paths []string, f runFlags) ([]bench.Job, bench.Shard, error) {
+	shard, err := bench.ShardFrom(f.shard, f.startAt, f.tolerance, os.Getenv)
+	errs := []error{err, bench.CheckResolve(f.resolve)}
+	if shard.Count > 0 && (len(paths) > 1 || f.repeat > 1) {
+		errs = append(errs, errors.New("--shard: a shard runs one scenario once (no --repeat)"))
+	}
 	var scs []*scenarios.Scenario
 	for _, p := range paths {
 		sc, err := scenarios.Load(p)
@@ -114,36 +125,26 @@ func loadAll(paths []string, f runFlags) ([]bench.Job, error) {
 		errs = append(errs, fmt.Errorf("--progress: want auto, on or off, got %q", f.progress))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, &badInputError{err: err}
+		return nil, shard, &badInputError{err: err}
 	}
-	return jobs, nil
+	return jobs, shard, nil
 }
 
 func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stderr io.Writer) error {
-	jobs, err := loadAll(paths, f)
+	jobs, shard, err := loadAll(paths, f)
 	if err != nil {
 		return err
 	}
 	if f.cpuprofile != "" {
-		pf, err := os.Create(f.cpuprofile)
+		stop, err := bench.StartCPUProfile(f.cpuprofile)
 		if err != nil {
 			return &badInputError{err: fmt.Errorf("--cpuprofile: %w", err)}
 		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
-	var scs []*scenarios.Scenario // each once
-	for _, j := range jobs {
-		if j.Repeat == 1 {
-			scs = append(scs, j.Scenario)
-		}
-	}
+	scs := bench.Scenarios(jobs)
 	announceTargets(stderr, scs)
-	showProgress := f.progress == "on" || (f.progress == "auto" && isTerminal(stderr))
-	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace}
+	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace, Shard: shard, Resolve: f.resolve}
 	view := report.View{Wide: f.wide}
 	var runs []*results.Run
 	var files []string
@@ -151,13 +152,10 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	for _, job := range jobs {
 		sc := job.Scenario
 		fmt.Fprintf(stdout, "== %s\n", job.Heading(len(scs)))
-		var bar *phaseBar
-		if showProgress {
-			bar = &phaseBar{w: stderr}
-			opts.Progress = bar.update
-		}
+		bar := progress.New(stderr, f.progress)
+		opts.Progress = bar.Func()
 		run, runErr := job.Run(ctx, opts)
-		bar.finish()
+		bar.Finish()
 		if run == nil {
 			return fmt.Errorf("%s: %w", sc.Name, runErr)
 		}
@@ -167,6 +165,11 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		}
 		view.WriteRun(stdout, run)
 		fmt.Fprintf(stdout, "result: %s\n\n", path)
+		if run.Shard != nil { // for kubectl logs ... | tlsbench merge -
+			if err := results.WriteMarked(stdout, run); err != nil {
+				return err
+			}
+		}
 		runs, files = append(runs, run), append(files, path)
 		if runErr != nil {
 			if errors.Is(runErr, bench.ErrInterrupted) {
@@ -209,63 +212,9 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 // to another machine than this one.
 func announceTargets(stderr io.Writer, scs []*scenarios.Scenario) {
 	for _, sc := range scs {
-		if !sc.Target.Embedded() && !bench.IsLoopback(sc.Target.Address) {
+		if a := sc.Target.List(); len(a) > 0 && !bench.IsLoopback(a[0]) {
 			fmt.Fprintf(stderr, "tlsbench: %s sends load to %s (server name %q), not to this machine\n",
-				sc.Name, sc.Target.Address, sc.Target.ServerName)
+				sc.Name, strings.Join(a, ", "), sc.Target.ServerName)
 		}
 	}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// phaseBar draws one progress bar per phase on a terminal. A nil *phaseBar
-// does nothing.
-type phaseBar struct {
-	w     io.Writer
-	bar   *progressbar.ProgressBar
-	index int
-}
-
-func (b *phaseBar) update(p bench.Progress) {
-	if b.bar == nil || b.index != p.Index {
-		if b.bar != nil {
-			b.bar.Finish()
-			fmt.Fprintln(b.w)
-		}
-		b.index = p.Index
-		max := int64(-1)
-		if p.Planned > 0 {
-			max = p.Planned.Milliseconds()
-		} else if p.Count > 0 {
-			max = p.Count
-		}
-		b.bar = progressbar.NewOptions64(max,
-			progressbar.OptionSetWriter(b.w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%s %s [%d/%d]", p.Scenario, p.Phase, p.Index+1, p.Phases)),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
-	v := p.Completed + p.Failed
-	if p.Planned > 0 {
-		v = min(p.Elapsed.Milliseconds(), p.Planned.Milliseconds())
-	}
-	b.bar.Describe(fmt.Sprintf("%s %s [%d/%d] %d handshakes, %d failed", p.Scenario, p.Phase, p.Index+1, p.Phases, p.Completed, p.Failed))
-	b.bar.Set64(v)
-}
-
-func (b *phaseBar) finish() {
-	if b == nil || b.bar == nil {
-		return
-	}
-	b.bar.Finish()
-	fmt.Fprintln(b.w)
 }
