@@ -35,9 +35,9 @@ const (
 	// Mutual TLS and ECH (tls.client_cert, tls.ech).
 	WarnClientCertNotRequested WarningCode = "client_cert_not_requested"
 	WarnECHNotAccepted         WarningCode = "ech_not_accepted"
-	WarnShardInexact       WarningCode = "shard_inexact"
-	WarnShardLate          WarningCode = "shard_late"
-	WarnStartSkew          WarningCode = "start_skew"
+	WarnShardInexact           WarningCode = "shard_inexact"
+	WarnShardLate              WarningCode = "shard_late"
+	WarnStartSkew              WarningCode = "start_skew"
 )
 
 // warningCodes is every code with its meaning, in the order above.
