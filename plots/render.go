@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tlsbench/tlsbench/results"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -683,5 +684,43 @@ func (t *heatText) Plot(c draw.Canvas, p *plot.Plot) {
 			sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
 			c.FillText(sty, vg.Point{X: trX(float64(col)), Y: trY(float64(nr - 1 - r))}, cell.Text)
 		}
+	}
+}
+
+// Drawn is what Draw wrote: the charts, their files, and the latency
+// histograms exported beside them.
+type Drawn struct {
+	// Dir is the directory the charts are in.
+	Dir string
+	// Charts are the charts drawn, in order.
+	Charts []Chart
+	// Files are the charts' files (PNG and SVG), in order.
+	Files []string
+	// HGRM are the .hgrm exports of the runs' latency histograms, in
+	// Dir/hgrm.
+	HGRM []string
+}
+
+// Draw saves charts into dir (see SaveAll) and exports the latency
+// histograms of runs into dir/hgrm (results.ExportHGRM). What was written
+// before an error is in the returned Drawn.
+func Draw(dir string, charts []Chart, runs []*results.Run) (*Drawn, error) {
+	d := &Drawn{Dir: dir, Charts: charts}
+	var err error
+	if d.Files, err = SaveAll(dir, charts); err != nil {
+		return d, err
+	}
+	d.HGRM, err = results.ExportHGRM(filepath.Join(dir, "hgrm"), runs)
+	return d, err
+}
+
+// List writes the paths of the charts, and where the histograms went.
+func (d *Drawn) List(w io.Writer) {
+	fmt.Fprintf(w, "charts in %s:\n", d.Dir)
+	for _, p := range d.Files {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	if len(d.HGRM) > 0 {
+		fmt.Fprintf(w, "latency histograms (.hgrm, ms): %d files in %s\n", len(d.HGRM), filepath.Join(d.Dir, "hgrm"))
 	}
 }

@@ -37,8 +37,11 @@ package check
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -48,24 +51,27 @@ type Config struct {
 	// Address is the service's host:port.
 	Address string
 
-	// Addresses are several addresses of the same service (host:port),
-	// for the cross-address tests. Empty: Address only.
+	// Addresses are several addresses of the same service, for the
+	// cross-address tests: host:port, or a host alone for Address's
+	// port. Empty: Address only.
 	Addresses []string
 
 	// ServerName is sent in SNI and verified in the certificate. Empty:
 	// the host part of Address.
 	ServerName string
 
-	// RootCAs verifies the server. Nil: the system roots.
+	// RootCAs verifies the server. Nil: the CAs of CAFile, or without
+	// it the system roots.
 	RootCAs *x509.CertPool
 
 	// Timeout bounds each connection (dial, handshake, reading the
 	// ticket). Zero means 5 s.
 	Timeout time.Duration
 
-	// CAFile is the PEM file RootCAs came from, given to openssl s_client
-	// in the early-data test so that it verifies the server too. Empty:
-	// s_client's default roots (its verdict does not change the test).
+	// CAFile is a PEM file of CA certificates: the roots when RootCAs is
+	// nil, and given to openssl s_client in the early-data test so that
+	// it verifies the server too. Empty: the system roots (s_client's
+	// defaults; its verdict does not change the test).
 	CAFile string
 
 	// OpenSSL is the openssl program that tests early data (0-RTT),
@@ -290,25 +296,10 @@ const (
 // could be learned (bad input, or no connection could be made at all);
 // refusals are results.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 5 * time.Second
+	if err := cfg.Resolve(); err != nil {
+		return nil, err
 	}
-	host, _, err := net.SplitHostPort(cfg.Address)
-	if err != nil {
-		return nil, fmt.Errorf("check: want host:port, got %q", cfg.Address)
-	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = host
-	}
-	addrs := cfg.Addresses
-	if len(addrs) == 0 {
-		addrs = []string{cfg.Address}
-	}
-	for _, a := range addrs {
-		if _, _, err := net.SplitHostPort(a); err != nil {
-			return nil, fmt.Errorf("check: want host:port, got %q", a)
-		}
-	}
+	addrs := cfg.Targets()
 	c := &checker{cfg: cfg, ctx: ctx}
 	r := &Report{
 		Target:     cfg.Address,
@@ -363,4 +354,60 @@ type checker struct {
 	// certKey12 is the key type of the certificate served with TLS 1.2
 	// (keyType's names), empty when TLS 1.2 was refused.
 	certKey12 string
+}
+
+// Resolve fills in what c implies (the server name, Addresses with
+// Address's port, the timeout, the roots from CAFile) and returns every
+// problem it finds: an address that is not host:port, an entry of
+// Addresses that is neither host:port nor a host, a negative timeout, a
+// CA file that cannot be read. Run resolves its Config too.
+func (c *Config) Resolve() error {
+	var errs []error
+	host, port, err := net.SplitHostPort(c.Address)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("check: want host:port, got %q", c.Address))
+	}
+	addrs := make([]string, 0, len(c.Addresses))
+	for _, a := range c.Addresses {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			if strings.Contains(a, ":") && !strings.HasPrefix(a, "[") || port == "" {
+				errs = append(errs, fmt.Errorf("check: addresses: want host:port or host, got %q", a))
+				continue
+			}
+			a = net.JoinHostPort(strings.Trim(a, "[]"), port)
+		}
+		addrs = append(addrs, a)
+	}
+	c.Addresses = addrs
+	switch {
+	case c.Timeout < 0:
+		errs = append(errs, fmt.Errorf("check: timeout: must be positive, got %s", c.Timeout))
+	case c.Timeout == 0:
+		c.Timeout = 5 * time.Second
+	}
+	if c.RootCAs == nil && c.CAFile != "" {
+		data, err := os.ReadFile(c.CAFile)
+		pool := x509.NewCertPool()
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("check: CA file: %w", err))
+		case !pool.AppendCertsFromPEM(data):
+			errs = append(errs, fmt.Errorf("check: CA file %s: no PEM certificate in it", c.CAFile))
+		default:
+			c.RootCAs = pool
+		}
+	}
+	if c.ServerName == "" {
+		c.ServerName = host
+	}
+	return errors.Join(errs...)
+}
+
+// Targets are the addresses a check connects to: Addresses, or Address
+// alone.
+func (c Config) Targets() []string {
+	if len(c.Addresses) == 0 {
+		return []string{c.Address}
+	}
+	return c.Addresses
 }

@@ -333,3 +333,23 @@ func Write(w io.Writer, objs ...any) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Schedule sets when the shards of a run named name start (startIn after
+// now, on a whole second, one more second for the manifest's own way),
+// the Job's deadline (the start, the run's length, and five minutes for
+// setup and printing the results) and, when unset, the Job's name
+// (tlsbench-<name>).
+func (c *Config) Schedule(name string, now time.Time, startIn, length time.Duration) {
+	c.StartAt = now.Add(startIn).Add(time.Second).Truncate(time.Second)
+	c.Deadline = startIn + length + 5*time.Minute
+	if c.Name == "" {
+		c.Name = "tlsbench-" + LabelName(name, 43)
+	}
+}
+
+// Collect says when the shards start and the command that collects and
+// merges their results once they are done.
+func (c Config) Collect() string {
+	return fmt.Sprintf("the %d shards start at %s: apply the manifest before then, then collect with\n  kubectl logs -l app.kubernetes.io/instance=%s --tail=-1 --max-log-requests=%d --prefix | tlsbench merge -o merged.json -",
+		c.Shards, c.StartAt.UTC().Format(time.RFC3339), c.Name, c.Shards)
+}

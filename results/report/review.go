@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -351,4 +353,31 @@ func reproduce(d *Doc, runs []*results.Run, src Sources) {
 	if dirty {
 		d.p("The tool was built from a tree with uncommitted changes (`-dirty`): the checkout above is the nearest commit, not the exact code.")
 	}
+}
+
+// WritePage writes the review page of runs to out, a .md file whose name
+// src.Page should be, and, with withHTML, its self-contained HTML beside
+// it (the same name with .html; the charts' SVG files, src.ChartDir
+// relative to out's directory, are inlined). Each file is written
+// atomically. It returns the files written, in order.
+func WritePage(out string, runs []*results.Run, src Sources, withHTML bool) ([]string, error) {
+	doc := Review(runs, src)
+	var md bytes.Buffer
+	doc.WriteMarkdown(&md)
+	if err := results.WriteFile(out, md.Bytes()); err != nil {
+		return nil, err
+	}
+	written := []string{out}
+	if !withHTML {
+		return written, nil
+	}
+	var h bytes.Buffer
+	if err := doc.WriteHTML(&h, filepath.Dir(out)); err != nil {
+		return written, err
+	}
+	hpath := strings.TrimSuffix(out, ".md") + ".html"
+	if err := results.WriteFile(hpath, h.Bytes()); err != nil {
+		return written, err
+	}
+	return append(written, hpath), nil
 }

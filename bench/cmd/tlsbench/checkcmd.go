@@ -2,15 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/check"
 )
 
@@ -53,54 +48,12 @@ verified, with --ca or the system roots.`,
 	return c
 }
 
-// checkConfig turns the command line into a check.Config.
-func checkConfig(target string, f checkFlags) (check.Config, error) {
-	cfg := check.Config{Address: target, ServerName: f.serverName, Timeout: f.timeout, CAFile: f.caFile}
-	var errs []error
-	host, port, err := net.SplitHostPort(target)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("check: want host:port, got %q", target))
-	}
-	for _, a := range f.addresses {
-		if _, _, err := net.SplitHostPort(a); err != nil {
-			if strings.Contains(a, ":") && !strings.HasPrefix(a, "[") {
-				errs = append(errs, fmt.Errorf("--addresses: want host:port or host, got %q", a))
-				continue
-			}
-			a = net.JoinHostPort(strings.Trim(a, "[]"), port)
-		}
-		cfg.Addresses = append(cfg.Addresses, a)
-	}
-	if f.timeout <= 0 {
-		errs = append(errs, fmt.Errorf("--timeout: must be positive, got %s", f.timeout))
-	}
-	if f.caFile != "" {
-		if cfg.RootCAs, err = bench.LoadPool(f.caFile); err != nil {
-			errs = append(errs, fmt.Errorf("--ca: %w", err))
-		}
-	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = host
-	}
-	return cfg, errors.Join(errs...)
-}
-
 func runCheck(cmd *cobra.Command, target string, f checkFlags, stdout, stderr io.Writer) error {
-	cfg, err := checkConfig(target, f)
-	if err != nil {
+	cfg := check.Config{Address: target, Addresses: f.addresses, ServerName: f.serverName, Timeout: f.timeout, CAFile: f.caFile}
+	if err := cfg.Resolve(); err != nil {
 		return &badInputError{err: err}
 	}
-	addrs := cfg.Addresses
-	if len(addrs) == 0 {
-		addrs = []string{cfg.Address}
-	}
-	for _, a := range addrs {
-		if !bench.IsLoopback(a) {
-			fmt.Fprintf(stderr, "tlsbench: check connects to %s (server name %q), not to this machine: a few dozen connections, one at a time\n",
-				strings.Join(addrs, ", "), cfg.ServerName)
-			break
-		}
-	}
+	announce(stderr, "check (a few dozen connections, one at a time) connects to", cfg.Targets(), cfg.ServerName)
 	r, err := check.Run(cmd.Context(), cfg)
 	if r == nil {
 		return err

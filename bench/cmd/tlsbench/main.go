@@ -6,6 +6,9 @@
 //	tlsbench compare A.json B.json     compare runs, saying which differences are noise
 //	tlsbench report RESULT.json...     a Markdown (or HTML) page for a design review
 //	tlsbench check host:port           what an endpoint supports and how it resumes
+//	tlsbench merge -o OUT.json SHARD...  merge a sharded run's results, exactly
+//	tlsbench k8s job --shards N ...    an Indexed Job that runs a scenario as N shards
+//	tlsbench serve SCENARIO.yaml       a scenario's servers as a long-running target
 //	tlsbench certs                     make the throwaway testbed certificates
 //
 // Exit codes: 0 ok; 1 the run failed or measured nothing; 2 bad input

@@ -173,7 +173,9 @@ func TestAnnounceTargets(t *testing.T) {
 		{Name: "embedded"},
 	}
 	var buf bytes.Buffer
-	announceTargets(&buf, scs)
+	for _, sc := range scs {
+		announce(&buf, sc.Name+" sends load to", sc.Target.List(), sc.Target.ServerName)
+	}
 	want := "tlsbench: remote sends load to 192.0.2.10:443 (server name \"www.example.com\"), not to this machine\n"
 	if buf.String() != want {
 		t.Errorf("announcement = %q, want %q", buf.String(), want)

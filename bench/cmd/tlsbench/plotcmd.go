@@ -39,7 +39,7 @@ Arguments may be globs ('results/runs/*.json').`,
 			if err != nil {
 				return err
 			}
-			out.list(stdout)
+			out.List(stdout)
 			return nil
 		},
 	}
@@ -65,36 +65,13 @@ func readRuns(args []string) ([]*results.Run, []string, error) {
 	return runs, paths, nil
 }
 
-// drawn is what drawCharts wrote.
-type drawn struct {
-	dir    string
-	charts []plots.Chart
-	files  []string // the charts' files
-	hgrm   []string
-}
-
 // drawCharts draws the charts of runs into dir and exports their latency
-// histograms into dir/hgrm.
-func drawCharts(runs []*results.Run, dir string) (*drawn, error) {
+// histograms into dir/hgrm (plots.Draw); runs that make no chart are bad
+// input.
+func drawCharts(runs []*results.Run, dir string) (*plots.Drawn, error) {
 	charts, err := plots.Build(runs)
 	if err != nil {
 		return nil, &badInputError{err: fmt.Errorf("tlsbench: %w", err)}
 	}
-	d := &drawn{dir: dir, charts: charts}
-	if d.files, err = plots.SaveAll(dir, charts); err != nil {
-		return nil, err
-	}
-	d.hgrm, err = results.ExportHGRM(filepath.Join(dir, "hgrm"), runs)
-	return d, err
-}
-
-// list prints the paths of the charts, and where the histograms went.
-func (d *drawn) list(w io.Writer) {
-	fmt.Fprintf(w, "charts in %s:\n", d.dir)
-	for _, p := range d.files {
-		fmt.Fprintf(w, "  %s\n", p)
-	}
-	if len(d.hgrm) > 0 {
-		fmt.Fprintf(w, "latency histograms (.hgrm, ms): %d files in %s\n", len(d.hgrm), filepath.Join(d.dir, "hgrm"))
-	}
+	return plots.Draw(dir, charts, runs)
 }

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/tlsbench/tlsbench/plots"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/results/report"
 )
@@ -52,43 +51,31 @@ func writeReport(args []string, out string, withHTML bool, stdout io.Writer) err
 // with withHTML its self-contained HTML beside it. Charts already drawn
 // (d, by run --plots) are linked where they are; otherwise they are drawn
 // into <name>-charts/ beside the page.
-func writePage(runs []*results.Run, paths []string, out string, withHTML bool, d *drawn, stdout io.Writer) error {
+func writePage(runs []*results.Run, paths []string, out string, withHTML bool, d *plots.Drawn, stdout io.Writer) error {
 	base := strings.TrimSuffix(filepath.Base(out), ".md")
-	chartDir := base + "-charts"
+	src := report.Sources{Results: paths, Page: base + ".md", ChartDir: base + "-charts"}
 	if d != nil {
-		rel, err := filepath.Rel(filepath.Dir(out), d.dir)
+		rel, err := filepath.Rel(filepath.Dir(out), d.Dir)
 		if err != nil {
 			return err
 		}
-		chartDir = filepath.ToSlash(rel)
+		src.ChartDir = filepath.ToSlash(rel)
 	} else {
 		var err error
-		if d, err = drawCharts(runs, filepath.Join(filepath.Dir(out), chartDir)); err != nil {
+		if d, err = drawCharts(runs, filepath.Join(filepath.Dir(out), src.ChartDir)); err != nil {
 			return err
 		}
-		defer d.list(stdout)
+		defer d.List(stdout)
 	}
-	src := report.Sources{Results: paths, Page: base + ".md", ChartDir: chartDir}
-	for _, c := range d.charts {
+	for _, c := range d.Charts {
 		src.Charts = append(src.Charts, report.Chart{Name: c.Name, Title: c.Title})
 	}
-	doc := report.Review(runs, src)
-	var md bytes.Buffer
-	doc.WriteMarkdown(&md)
-	if err := os.WriteFile(out, md.Bytes(), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "report: %s\n", out)
-	if withHTML {
-		hpath := strings.TrimSuffix(out, ".md") + ".html"
-		var h bytes.Buffer
-		if err := doc.WriteHTML(&h, filepath.Dir(out)); err != nil {
-			return err
+	files, err := report.WritePage(out, runs, src, withHTML)
+	for _, f := range files {
+		if strings.HasSuffix(f, ".html") {
+			f += " (self-contained)"
 		}
-		if err := os.WriteFile(hpath, h.Bytes(), 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "report: %s (self-contained)\n", hpath)
+		fmt.Fprintf(stdout, "report: %s\n", f)
 	}
-	return nil
+	return err
 }

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tlsbench/tlsbench/bench"
 	"github.com/tlsbench/tlsbench/bench/progress"
+	"github.com/tlsbench/tlsbench/plots"
 	"github.com/tlsbench/tlsbench/results"
 	"github.com/tlsbench/tlsbench/results/report"
 	"github.com/tlsbench/tlsbench/scenarios"
@@ -143,7 +145,9 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 		defer stop()
 	}
 	scs := bench.Scenarios(jobs)
-	announceTargets(stderr, scs)
+	for _, sc := range scs {
+		announce(stderr, sc.Name+" sends load to", sc.Target.List(), sc.Target.ServerName)
+	}
 	opts := bench.Options{CertDir: f.certDir, Version: version, Command: append([]string{"tlsbench"}, os.Args[1:]...), Abort: abortFrom(ctx), Grace: f.grace, Shard: shard, Resolve: f.resolve}
 	view := report.View{Wide: f.wide}
 	var runs []*results.Run
@@ -189,13 +193,13 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	if err := view.WriteSummary(stdout, runs, f.repeat); err != nil {
 		return err
 	}
-	var d *drawn
+	var d *plots.Drawn
 	if f.plotDir != "" {
 		if d, err = drawCharts(runs, f.plotDir); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
-		d.list(stdout)
+		d.List(stdout)
 	}
 	if f.reportFile != "" {
 		if err := writePage(runs, files, f.reportFile, true, d, stdout); err != nil {
@@ -210,11 +214,11 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 
 // announceTargets says, before anything starts, which scenarios send load
 // to another machine than this one.
-func announceTargets(stderr io.Writer, scs []*scenarios.Scenario) {
-	for _, sc := range scs {
-		if a := sc.Target.List(); len(a) > 0 && !bench.IsLoopback(a[0]) {
-			fmt.Fprintf(stderr, "tlsbench: %s sends load to %s (server name %q), not to this machine\n",
-				sc.Name, strings.Join(a, ", "), sc.Target.ServerName)
-		}
+// announce says on stderr, before anything is sent, that who (a
+// scenario, the check) connects to addrs, not to this machine, when one of
+// them is not a loopback address.
+func announce(w io.Writer, who string, addrs []string, serverName string) {
+	if slices.ContainsFunc(addrs, func(a string) bool { return !bench.IsLoopback(a) }) {
+		fmt.Fprintf(w, "tlsbench: %s %s (server name %q), not to this machine\n", who, strings.Join(addrs, ", "), serverName)
 	}
 }

@@ -76,19 +76,14 @@ func writeJob(path string, cfg k8s.Config, startIn time.Duration, stdout, stderr
 		return &badInputError{err: err}
 	}
 	plan, err := bench.PlanJob(path, sc, cfg.Shards)
-	cfg.StartAt = time.Now().Add(startIn).Add(time.Second).Truncate(time.Second)
 	cfg.ScenarioFile, cfg.Scenario, cfg.Files = filepath.Base(path), plan.Scenario, plan.Files
-	cfg.Deadline = startIn + plan.Length + 5*time.Minute // setup and the results' printing
+	cfg.Schedule(sc.Name, time.Now(), startIn, plan.Length)
 	cfg.FailJobOn = []int32{exitBadInput, exitLateStart}
-	if cfg.Name == "" {
-		cfg.Name = "tlsbench-" + k8s.LabelName(sc.Name, 43)
-	}
 	cm, j, oerr := k8s.Objects(cfg)
 	if err = errors.Join(err, oerr); err != nil {
 		return &badInputError{err: err}
 	}
-	fmt.Fprintf(stderr, "tlsbench: the %d shards start at %s: apply within %s, then collect with\n  kubectl logs -l app.kubernetes.io/instance=%s --tail=-1 --max-log-requests=%d --prefix | tlsbench merge -o merged.json -\n",
-		cfg.Shards, cfg.StartAt.UTC().Format(time.RFC3339), startIn, cfg.Name, cfg.Shards)
+	fmt.Fprintln(stderr, "tlsbench: "+cfg.Collect())
 	return k8s.Write(stdout, cm, j)
 }
 
