@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -61,7 +62,18 @@ func (c *sessionCache) Get(string) (*tls.ClientSessionState, bool) {
 }
 
 // Put stores a session (nil removes it).
+//
+// The session's ticket is copied to a slice of its own: crypto/tls keeps
+// the ticket as a part of the whole NewSessionTicket message it read,
+// whose other bytes an idle client would hold for nothing (about 30 bytes
+// a client, more with the size-class rounding: 3 MB of live heap for
+// 100,000 clients, twice that of resident memory under GOGC=100).
 func (c *sessionCache) Put(_ string, cs *tls.ClientSessionState) {
+	if ticket, state, err := cs.ResumptionState(); err == nil && state != nil {
+		// NewResumptionState sets the state's ticket; the state is cs's
+		// own, so cs now holds the copy.
+		tls.NewResumptionState(bytes.Clone(ticket), state)
+	}
 	c.session = cs
 	c.puts++
 }

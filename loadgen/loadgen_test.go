@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -389,7 +391,26 @@ func BenchmarkIdleClients(b *testing.B) {
 		rss := rssMB()
 		b.ReportMetric(rss, "rss-MB")
 		b.ReportMetric((rss-base)*1024/clients, "rss-KB/client")
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(live)
+		b.ReportMetric(float64(live[0].Value.Uint64())/(1<<20), "heap-live-MB")
+		if path := os.Getenv("IDLE_HEAP_PROFILE"); path != "" {
+			writeHeapProfile(b, path)
+		}
 		runtime.KeepAlive(g)
+	}
+}
+
+// writeHeapProfile writes the heap profile of the clients while they are
+// alive (IDLE_HEAP_PROFILE=file, for finding what a client holds).
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
 	}
 }
 

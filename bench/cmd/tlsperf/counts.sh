@@ -10,7 +10,8 @@
 #     process), wake-ups counted as the Waiting->Runnable transitions of the
 #     execution trace (go test -trace; go tool trace -d=parsed) over all the
 #     handshakes the benchmark process made (warm-ups included).
-# Usage: counts.sh [N]   (environment: TLSBENCH, TLSPERF binaries; GOMAXPROCS passes through)
+# Usage: counts.sh [N]   (environment: TLSBENCH, TLSPERF binaries; GOMAXPROCS passes through;
+# COUNTS_BENCH=0 skips the benchmarks; REUSE=n runs tlsbench with tls.reuse_key_share: n)
 set -eu
 N=${1:-2000}
 TLSBENCH=${TLSBENCH:-bin/tlsbench}
@@ -51,6 +52,7 @@ YAML
 			printf "%-12s %8d %8.1f %s\n", cfg, n, total / n, line
 		}' "$tmp/strace"
 done
+[ "${COUNTS_BENCH:-1}" = 0 ] && exit 0
 echo
 printf '%-28s %12s %12s %14s\n' benchmark allocs/hs B/hs wake-ups/hs
 for b in tls13-full/verify=cached tls13-resumed tls12-full/verify=cached tls12-resumed; do

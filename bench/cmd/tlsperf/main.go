@@ -66,6 +66,7 @@ type options struct {
 	variants    []variant // other tlsbench builds or settings, for A/B runs
 	lab         int       // tls.reuse_key_share of the lab tool (0: no lab tool)
 	only        []string  // configurations to run ("1.3-full", ...); empty: all
+	procs       int       // GOMAXPROCS of tlsbench (0: Go's default, every CPU)
 	serve       string    // start nginx for this configuration, print its address, wait (-serve)
 }
 
@@ -218,6 +219,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(variantFlag{&o.variants}, "variant", "another tlsbench to run beside the first, for an A/B run: 'NAME=PATH [ENV=VALUE ...]' (repeatable; added to -tools after tlsbench)")
 	fs.IntVar(&o.lab, "lab", 64, "tls.reuse_key_share of the tlsbench-lab tool (a lab mode: a client that reuses its key share; 0 leaves the tool out)")
 	fs.Var(listFlag{&o.only}, "only", "configurations to run, comma-separated: 1.2-full, 1.2-resumed, 1.3-full, 1.3-resumed (every key); empty: all")
+	fs.IntVar(&o.procs, "procs", 1, "GOMAXPROCS of every tlsbench run: the cores its Go code may use at once, as h2load runs one thread (-t 1, its default) and s_time one; 0: Go's default (every CPU)")
 	fs.StringVar(&o.serve, "serve", "", "only start nginx for one ECDSA configuration (1.3-full, ...), print its address and CA file, and wait for a signal: for strace, perf and profiles of one tool")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -244,6 +246,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Method: "handshakes counted in nginx's access log; client CPU = the tool process's rusage (user and system apart, from its start to its exit) / handshakes; " +
 			"server CPU = nginx's /proc/PID/stat utime and stime delta over the tool's run / handshakes; rate = handshakes / the tool's wall time; " +
 			"nginx: 1 process (package realserver, http module), keepalive_requests 1, tickets and session cache on only for resumed configurations; " +
+			fmt.Sprintf("tlsbench with GOMAXPROCS=%d (0: Go's default), h2load with one thread (-t 1), s_time single-threaded; ", o.procs) +
 			fmt.Sprintf("%d round(s) per configuration, each running every tool once in an order rotated from the previous round's; tables give medians over rounds and [min–max] of the ratios", o.rounds)}
 	keys := []scenarios.KeyType{scenarios.ECDSAP256, scenarios.RSA2048}
 	if o.quick {
@@ -400,7 +403,7 @@ func measureTool(ctx context.Context, o options, c config, certs bench.CertSet, 
 	switch tool {
 	case toolH2load:
 		m.Verifies = "no (h2load does not verify certificates)"
-		ru, wall, err = runCmd(ctx, nil, "h2load", "--h1", "-c", strconv.Itoa(o.concurrency), "-n", strconv.Itoa(count(o, c)),
+		ru, wall, err = runCmd(ctx, nil, "h2load", "--h1", "-t", "1", "-c", strconv.Itoa(o.concurrency), "-n", strconv.Itoa(count(o, c)),
 			"https://"+addr+"/")
 	case toolSTime:
 		m.Verifies = "chain checked, failures not fatal"
@@ -417,8 +420,11 @@ func measureTool(ctx context.Context, o options, c config, certs bench.CertSet, 
 		if tool == toolLab {
 			reuse = o.lab
 		}
+		if o.procs > 0 {
+			m.Env = []string{"GOMAXPROCS=" + strconv.Itoa(o.procs)}
+		}
 		if v := o.variant(tool); v != nil {
-			bin, m.Env = v.path, v.env
+			bin, m.Env = v.path, append(m.Env, v.env...) // the variant's settings win
 		}
 		ru, wall, m.InWindowCPUUSPerHS, err = runTlsbench(ctx, o, c, certs, addr, bin, m.Env, reuse)
 	}
