@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	utls "github.com/refraction-networking/utls"
 )
 
 // client is one simulated client: its own tls.Config and session cache.
@@ -52,9 +55,13 @@ func (d *clientCaches) Put(key string, cs *tls.ClientSessionState) {
 // It is used by one goroutine at a time (its client's worker).
 type sessionCache struct {
 	session *tls.ClientSessionState
-	issuer  int // node that issued session, -1 if none
-	puts    uint64
+	lab     *utls.ClientSessionState // the reused-key-share engine's (Config.ReuseKeyShare)
+	issuer  int32                    // node that issued session, -1 if none
+	puts    uint32                   // sessions stored; compared for change only
 }
+
+// held says whether the client holds a session to offer.
+func (c *sessionCache) held() bool { return c.session != nil || c.lab != nil }
 
 // Get returns the client's session.
 func (c *sessionCache) Get(string) (*tls.ClientSessionState, bool) {
@@ -111,6 +118,14 @@ type worker struct {
 	tls     *tls.Config  // shared by the worker's clients; immutable
 	caches  clientCaches // its ClientSessionCache
 	turn    int          // index into clients of the next client to connect
+	// The reused-key-share engine (Config.ReuseKeyShare): its uTLS config
+	// (shared by the worker's clients, immutable), session cache and key
+	// pair, and the key share's group.
+	labTLS *utls.Config
+	lab    labCaches
+	ks     keyShare
+	ksID   tls.CurveID
+	ksCurve ecdh.Curve
 	// certRequested is set when the server asks the connection in
 	// progress for the client's certificate (tls.Config.GetClientCertificate).
 	certRequested bool
@@ -229,10 +244,10 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 	cfg := &w.g.cfg
 	o.node = w.pickNode(c)
 	o.issuer = -1
-	var puts uint64
+	var puts uint32
 	if c.cache != nil {
-		o.offered = c.cache.session != nil
-		o.issuer = c.cache.issuer
+		o.offered = c.cache.held()
+		o.issuer = int(c.cache.issuer)
 		puts = c.cache.puts
 	}
 	if cfg.Balance == LeastConn {
@@ -276,6 +291,10 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		w.connectIDs(run, c, o, established)
 		return
 	}
+	if cfg.ReuseKeyShare > 0 {
+		w.connectLab(run, c, o, established, puts)
+		return
+	}
 	w.caches.cur = c.cache
 	w.certRequested = false
 	tc = tls.Client(w.handshakeConn(), w.tls)
@@ -304,7 +323,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		o.fail(StageAfter, err)
 	}
 	if c.cache != nil && c.cache.puts != puts {
-		c.cache.issuer = o.node
+		c.cache.issuer = int32(o.node)
 	}
 	// The client closes its socket without sending close_notify: the
 	// server has already sent its own and a FIN (read-eof), so the client's
@@ -312,7 +331,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 }
 
 // after performs the after-handshake action.
-func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint64) error {
+func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint32) error {
 	cfg := &w.g.cfg
 	switch cfg.AfterHandshake {
 	case Close:

@@ -177,6 +177,10 @@ type Labels struct {
 	// ECH is true when the clients offered Encrypted Client Hello
 	// (tls.ech).
 	ECH bool `json:"ech,omitempty"`
+	// ReuseKeyShare is tls.reuse_key_share, the lab mode in which each
+	// worker offers one key share in this many handshakes; 0: a fresh key
+	// share for every handshake, as real clients do.
+	ReuseKeyShare int `json:"reuse_key_share,omitempty"`
 }
 
 // TopologyLabels describe the server fleet of a run.
@@ -270,6 +274,10 @@ type Client struct {
 	// whose config list, with which public name; empty without ECH. The
 	// config list itself is not written.
 	ECH string `json:"ech,omitempty"`
+	// KeyShare says how the clients' key shares were made when it was not
+	// fresh for every handshake (tls.reuse_key_share, a lab mode); empty:
+	// a fresh key share for every handshake.
+	KeyShare string `json:"key_share,omitempty"`
 	// Clients and Concurrency are the population and the number of
 	// connections in flight (the whole run's, in a shard's result too).
 	Clients     int `json:"clients"`
