@@ -121,10 +121,10 @@ type worker struct {
 	// The reused-key-share engine (Config.ReuseKeyShare): its uTLS config
 	// (shared by the worker's clients, immutable), session cache and key
 	// pair, and the key share's group.
-	labTLS *utls.Config
-	lab    labCaches
-	ks     keyShare
-	ksID   tls.CurveID
+	labTLS  *utls.Config
+	lab     labCaches
+	ks      keyShare
+	ksID    tls.CurveID
 	ksCurve ecdh.Curve
 	// certRequested is set when the server asks the connection in
 	// progress for the client's certificate (tls.Config.GetClientCertificate).

@@ -39,8 +39,8 @@ const (
 	// The lab mode of a client that reuses its key share
 	// (tls.reuse_key_share).
 	WarnReusedKeyShare WarningCode = "reused_key_share"
-	WarnShardLate              WarningCode = "shard_late"
-	WarnStartSkew              WarningCode = "start_skew"
+	WarnShardLate      WarningCode = "shard_late"
+	WarnStartSkew      WarningCode = "start_skew"
 )
 
 // warningCodes is every code with its meaning, in the order above.
