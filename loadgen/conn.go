@@ -257,7 +257,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 	}
 	clk := w.g.clock
 	start := clk.Now()
-	raw, err := w.dial(run.hard, cfg.Targets[o.node])
+	raw, err := w.dial(run.hard, o.node)
 	established := clk.Now()
 	o.connect = established.Sub(start)
 	if !o.intended.IsZero() {
@@ -272,8 +272,8 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 	var tc *tls.Conn
 	defer func() {
 		if cfg.Reset {
-			if tcp, ok := raw.(*net.TCPConn); ok {
-				tcp.SetLinger(0)
+			if l, ok := raw.(interface{ SetLinger(int) error }); ok {
+				l.SetLinger(0)
 			}
 		}
 		if cfg.CloseNotify && tc != nil && !o.failed {

@@ -252,6 +252,11 @@ type Config struct {
 	// namespace. Nil: d.DialContext(ctx, "tcp", address).
 	Dial func(ctx context.Context, d *net.Dialer, address string) (net.Conn, error)
 
+	// NetDialer makes every connection with net's dialer, never on the
+	// raw path (rawconn_linux.go): the connection path before it, kept
+	// for A/B comparisons. False: the raw path where it applies.
+	NetDialer bool
+
 	// RoundTrips counts, on every connection, the handshake's round trips
 	// (the client's writes each followed by a read that needed new data)
 	// and the bytes of the server's first flight, into each kind's
@@ -315,7 +320,8 @@ type Generator struct {
 	cfg      Config
 	clients  []*client
 	workers  []*worker
-	inflight []paddedCount // per node, for LeastConn
+	inflight []paddedCount  // per node, for LeastConn
+	raddrs   []*net.TCPAddr // per node, its address on the raw path (nil: not on it)
 }
 
 // paddedCount is a counter on a cache line of its own.
@@ -346,7 +352,7 @@ func New(cfg Config) (*Generator, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	g := &Generator{clock: clk, cfg: cfg, clients: cfg.Shard.newClients(&cfg), inflight: make([]paddedCount, len(cfg.Targets))}
+	g := &Generator{clock: clk, cfg: cfg, clients: cfg.Shard.newClients(&cfg), inflight: make([]paddedCount, len(cfg.Targets)), raddrs: rawAddrs(&cfg)}
 	var chains *chainCache
 	var verify func(tls.ConnectionState) error
 	if cfg.CacheVerifiedChains && !cfg.InsecureSkipVerify {

@@ -66,6 +66,7 @@ type options struct {
 	variants    []variant // other tlsbench builds or settings, for A/B runs
 	lab         int       // tls.reuse_key_share of the lab tool (0: no lab tool)
 	only        []string  // configurations to run ("1.3-full", ...); empty: all
+	keys        []string  // certificate key types
 	procs       int       // GOMAXPROCS of tlsbench (0: Go's default, every CPU)
 	serve       string    // start nginx for this configuration, print its address, wait (-serve)
 }
@@ -219,6 +220,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(variantFlag{&o.variants}, "variant", "another tlsbench to run beside the first, for an A/B run: 'NAME=PATH [ENV=VALUE ...]' (repeatable; added to -tools after tlsbench)")
 	fs.IntVar(&o.lab, "lab", 64, "tls.reuse_key_share of the tlsbench-lab tool (a lab mode: a client that reuses its key share; 0 leaves the tool out)")
 	fs.Var(listFlag{&o.only}, "only", "configurations to run, comma-separated: 1.2-full, 1.2-resumed, 1.3-full, 1.3-resumed (every key); empty: all")
+	o.keys = []string{string(scenarios.ECDSAP256), string(scenarios.RSA2048)}
+	fs.Var(listFlag{&o.keys}, "keys", "the certificate key types, comma-separated (-quick: the first only)")
 	fs.IntVar(&o.procs, "procs", 1, "GOMAXPROCS of every tlsbench run: the cores its Go code may use at once, as h2load runs one thread (-t 1, its default) and s_time one; 0: Go's default (every CPU)")
 	fs.StringVar(&o.serve, "serve", "", "only start nginx for one ECDSA configuration (1.3-full, ...), print its address and CA file, and wait for a signal: for strace, perf and profiles of one tool")
 	if err := fs.Parse(args); err != nil {
@@ -248,8 +251,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			"nginx: 1 process (package realserver, http module), keepalive_requests 1, tickets and session cache on only for resumed configurations; " +
 			fmt.Sprintf("tlsbench with GOMAXPROCS=%d (0: Go's default), h2load with one thread (-t 1), s_time single-threaded; ", o.procs) +
 			fmt.Sprintf("%d round(s) per configuration, each running every tool once in an order rotated from the previous round's; tables give medians over rounds and [min–max] of the ratios", o.rounds)}
-	keys := []scenarios.KeyType{scenarios.ECDSAP256, scenarios.RSA2048}
-	if o.quick {
+	var keys []scenarios.KeyType
+	for _, k := range o.keys {
+		keys = append(keys, scenarios.KeyType(k))
+	}
+	if o.quick && len(keys) > 1 {
 		keys = keys[:1]
 	}
 	n := 0
@@ -383,6 +389,9 @@ func measureConfig(ctx context.Context, o options, c config, certs bench.CertSet
 	var out []measurement
 	for round := range o.rounds {
 		for _, tool := range rotate(tools, n+round) {
+			if tool == toolLab && c.Version != "1.3" {
+				continue // a key share is TLS 1.3's
+			}
 			out = append(out, measureTool(ctx, o, c, certs, ngx, addr, pid, tool, round))
 			if ctx.Err() != nil {
 				return out, ctx.Err()
