@@ -55,7 +55,7 @@ done
 [ "${COUNTS_BENCH:-1}" = 0 ] && exit 0
 echo
 printf '%-28s %12s %12s %14s\n' benchmark allocs/hs B/hs wake-ups/hs
-for b in tls13-full/verify=cached tls13-resumed tls12-full/verify=cached tls12-resumed; do
+for b in tls13-full/verify=cached tls13-resumed tls12-full/verify=cached tls12-resumed tls12-resumed-netpath; do
 	go test -run '^$' -bench "Handshake/$b\$" -benchtime "${N}x" -benchmem -count 1 -trace "$tmp/trace" -o "$tmp/loadgen.test" ./loadgen/ >"$tmp/bench" 2>&1 || { cat "$tmp/bench"; exit 1; }
 	wakeups=$(go tool trace -d=parsed "$tmp/trace" 2>/dev/null | grep -c 'Waiting->Runnable' || true)
 	# The benchmark process made N + 1 measured handshakes (b.N = 1, then N)
