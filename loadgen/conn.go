@@ -107,7 +107,7 @@ func (c *countingConn) Write(b []byte) (int, error) {
 // worker runs connections one after another for its clients.
 type worker struct {
 	g       *Generator
-	clients []*client
+	clients clientView
 	rng     *rand.Rand
 	dialer  net.Dialer
 	buf     []byte
@@ -136,9 +136,9 @@ type worker struct {
 func (w *worker) loop(run *phaseRun, quota int64) {
 	cfg := &w.g.cfg
 	for n := int64(0); n != quota && !run.stop.Load(); n++ {
-		c := w.clients[w.turn]
+		c := w.clients.at(w.turn)
 		w.turn++
-		if w.turn == len(w.clients) {
+		if w.turn == w.clients.n {
 			w.turn = 0
 		}
 		if cfg.ThinkTime > 0 && !w.g.clock.SleepUntil(c.readyAt, run.stopped) {

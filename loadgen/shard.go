@@ -131,14 +131,22 @@ func (s Shard) newClients(cfg *Config) []*client {
 	return out
 }
 
+// clientView is the clients one worker serves: every step-th of all from
+// first on, n of them (a view, not a copy: 100,000 clients' pointers
+// copied per worker were 0.8 MB).
+type clientView struct {
+	all         []*client
+	first, step int
+	n           int
+}
+
+// at returns the view's i-th client.
+func (v clientView) at(i int) *client { return v.all[v.first+i*v.step] }
+
 // workerClients returns the clients worker w of workers serves: the w-th,
 // (w+workers)-th, ... of clients.
-func workerClients(clients []*client, w, workers int) []*client {
-	out := make([]*client, 0, (len(clients)-w+workers-1)/workers)
-	for i := w; i < len(clients); i += workers {
-		out = append(out, clients[i])
-	}
-	return out
+func workerClients(clients []*client, w, workers int) clientView {
+	return clientView{all: clients, first: w, step: workers, n: max((len(clients)-w+workers-1)/workers, 0)}
 }
 
 // workerStream is the random stream of the shard's worker w: the whole
