@@ -350,15 +350,7 @@ func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint32) error
 			return nil // no cache, or the ticket came in the handshake (TLS 1.2)
 		}
 		raw.SetDeadline(time.Now().Add(cfg.IOTimeout))
-		for c.cache.puts == puts {
-			if _, err := tc.Read(w.buf); err != nil {
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
-				return err
-			}
-		}
-		return nil
+		return w.readTicket(tc, c, puts)
 	default:
 		raw.SetDeadline(time.Now().Add(cfg.IOTimeout))
 		if cfg.CloseFirst {
@@ -382,6 +374,20 @@ func (w *worker) after(tc *tls.Conn, raw net.Conn, c *client, puts uint32) error
 // it rejects (ssl_verify_client on verifies after the handshake and sends
 // no alert). Its class is ErrClientCertRejected.
 var ErrNoResponseAfterClientCert = errors.New("the server asked for the client certificate, then closed the connection without sending anything (nginx rejects a client certificate so, with no alert)")
+
+// readTicket reads from r until c's cache has stored a session since
+// puts, or EOF.
+func (w *worker) readTicket(r io.Reader, c *client, puts uint32) error {
+	for c.cache.puts == puts {
+		if _, err := r.Read(w.buf); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
 
 // readSome reads until the first application data arrives (a TLS 1.3
 // ticket before it is stored on the way), for a client that closes first.

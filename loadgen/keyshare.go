@@ -33,9 +33,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	utls "github.com/refraction-networking/utls"
@@ -221,28 +219,9 @@ func (w *worker) afterLab(u *utls.UConn, c *client, puts uint32) error {
 			return nil
 		}
 		w.cc.SetDeadline(time.Now().Add(cfg.IOTimeout))
-		for c.cache.puts == puts {
-			if _, err := u.Read(w.buf); err != nil {
-				if errors.Is(err, io.EOF) {
-					return nil
-				}
-				return err
-			}
-		}
-		return nil
+		return w.readTicket(u, c, puts)
 	default:
 		w.cc.SetDeadline(time.Now().Add(cfg.IOTimeout))
 	}
-	for {
-		n, err := u.Read(w.buf)
-		if n > 0 && cfg.CloseFirst {
-			return nil
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-	}
+	return w.drain(u)
 }
