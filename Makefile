@@ -19,7 +19,7 @@ PLOTS           ?= plots/out
 # The review page make bench ends with (and its .html beside it), findings first.
 REPORT          ?= $(PLOTS)/report.md
 
-.PHONY: all build certs bench bench-real test vet perf image clean
+.PHONY: all build certs bench bench-real test vet perf perf-counts image clean
 
 all: build
 
@@ -66,6 +66,11 @@ perf: build
 	$(BIN) run --progress off -o $(RESULTS) scenarios/sweep-tls13-ecdsa.yaml
 	$(GO) build -o bin/tlsperf ./bench/cmd/tlsperf
 	bin/tlsperf -tlsbench $(BIN) -o results/perf $(PERF_FLAGS)
+
+## perf-counts: per connection in the four ECDSA configurations: syscalls (strace -c -f), allocations and goroutine wake-ups per handshake
+perf-counts: build
+	$(GO) build -o bin/tlsperf ./bench/cmd/tlsperf
+	sh bench/cmd/tlsperf/counts.sh $(COUNTS_N)
 
 ## image: the static container image of `tlsbench k8s job` (bench/cmd/tlsbench/Dockerfile) with podman, buildah or docker; IMAGE=name:tag
 IMAGE   ?= tlsbench:$(VERSION)

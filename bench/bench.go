@@ -380,20 +380,27 @@ func fillServerSide(ph *results.Phase, a, b snapshot) {
 	d := diffCPU(a.cpu, b.cpu)
 	n := float64(ph.Handshakes.Completed())
 	wall := d.wall.Seconds()
+	client, server := d.client.Total(), d.server.Total()
 	ph.CPU = results.CPU{
-		ClientS:        d.client.Seconds(),
-		ServerS:        d.server.Seconds(),
+		ClientS:        client.Seconds(),
+		ClientUserS:    d.client.User.Seconds(),
+		ClientSystemS:  d.client.System.Seconds(),
+		ServerS:        server.Seconds(),
+		ServerUserS:    d.server.User.Seconds(),
+		ServerSystemS:  d.server.System.Seconds(),
 		ServerObserved: d.serverOK,
 		MachineBusy:    d.machineBusy,
 	}
 	if wall > 0 {
-		ph.CPU.ClientUtil = d.client.Seconds() / wall
-		ph.CPU.ServerUtil = d.server.Seconds() / wall
+		ph.CPU.ClientUtil = client.Seconds() / wall
+		ph.CPU.ServerUtil = server.Seconds() / wall
 	}
 	if n > 0 {
-		ph.CPUUSPerHandshake.Client = float64(d.client.Microseconds()) / n
+		perHS := func(d time.Duration) float64 { return float64(d.Microseconds()) / n }
+		c := &ph.CPUUSPerHandshake
+		c.Client, c.ClientUser, c.ClientSystem = perHS(client), perHS(d.client.User), perHS(d.client.System)
 		if d.serverOK {
-			ph.CPUUSPerHandshake.Server = float64(d.server.Microseconds()) / n
+			c.Server, c.ServerUser, c.ServerSystem = perHS(server), perHS(d.server.User), perHS(d.server.System)
 		}
 	}
 	ph.Server = serverSide(a.counts, b.counts)

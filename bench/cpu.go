@@ -15,11 +15,30 @@ import (
 // (USER_HZ, 100 on every Linux architecture tlsbench runs on).
 const userHZ = 100
 
+// CPUTimes is the CPU time a process has used, in user mode and in the
+// kernel (system).
+type CPUTimes struct {
+	User, System time.Duration
+}
+
+// Total returns User + System.
+func (c CPUTimes) Total() time.Duration { return c.User + c.System }
+
+// Sub returns c − d, part by part.
+func (c CPUTimes) Sub(d CPUTimes) CPUTimes {
+	return CPUTimes{User: c.User - d.User, System: c.System - d.System}
+}
+
+// RusageTimes returns the user and system CPU time of a rusage.
+func RusageTimes(ru *syscall.Rusage) CPUTimes {
+	return CPUTimes{User: time.Duration(ru.Utime.Nano()), System: time.Duration(ru.Stime.Nano())}
+}
+
 // cpuSample is the CPU counters read at one moment.
 type cpuSample struct {
 	at          time.Time
-	self        time.Duration   // generator user+system (getrusage)
-	servers     []time.Duration // each server process's user+system
+	self        CPUTimes   // the generator (getrusage)
+	servers     []CPUTimes // each server process
 	serverOK    bool
 	busy, total uint64 // whole machine, in USER_HZ ticks
 	machineOK   bool
@@ -31,10 +50,10 @@ func sampleCPU(pids []int) cpuSample {
 	s := cpuSample{at: time.Now(), serverOK: len(pids) > 0}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		s.self = RusageTimes(&ru)
 	}
 	for _, pid := range pids {
-		d, err := ProcessCPU(pid)
+		d, err := ProcessCPUTimes(pid)
 		if err != nil {
 			s.serverOK = false
 		}
@@ -49,27 +68,35 @@ func sampleCPU(pids []int) cpuSample {
 // never a zero, when the process cannot be read (it has exited, or this is
 // not Linux).
 func ProcessCPU(pid int) (time.Duration, error) {
+	t, err := ProcessCPUTimes(pid)
+	return t.Total(), err
+}
+
+// ProcessCPUTimes returns the user and system CPU time process pid has
+// used so far (utime and stime of /proc/PID/stat, in USER_HZ ticks, 10 ms
+// each), or an error, never a zero, when the process cannot be read.
+func ProcessCPUTimes(pid int) (CPUTimes, error) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, fmt.Errorf("bench: CPU time of process %d: %w", pid, err)
+		return CPUTimes{}, fmt.Errorf("bench: CPU time of process %d: %w", pid, err)
 	}
 	// The command name (field 2) may hold spaces; fields count from the
 	// last ')'.
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("bench: bad /proc/%d/stat", pid)
+		return CPUTimes{}, fmt.Errorf("bench: bad /proc/%d/stat", pid)
 	}
 	f := strings.Fields(string(data[i+1:]))
 	// After ')': state(3) ... utime(14) stime(15) → indexes 11 and 12.
 	if len(f) < 13 {
-		return 0, fmt.Errorf("bench: short /proc/%d/stat", pid)
+		return CPUTimes{}, fmt.Errorf("bench: short /proc/%d/stat", pid)
 	}
 	ut, err1 := strconv.ParseUint(f[11], 10, 64)
 	st, err2 := strconv.ParseUint(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("bench: bad /proc/%d/stat", pid)
+		return CPUTimes{}, fmt.Errorf("bench: bad /proc/%d/stat", pid)
 	}
-	return time.Duration(ut+st) * time.Second / userHZ, nil
+	return CPUTimes{User: time.Duration(ut) * time.Second / userHZ, System: time.Duration(st) * time.Second / userHZ}, nil
 }
 
 // machineCPU returns the machine's busy and total CPU ticks from /proc/stat.
@@ -103,18 +130,20 @@ func machineCPU() (busy, total uint64, ok bool) {
 // cpuDelta is the CPU used between two samples.
 type cpuDelta struct {
 	wall        time.Duration
-	client      time.Duration
-	server      time.Duration
+	client      CPUTimes
+	server      CPUTimes
 	serverOK    bool
 	machineBusy float64 // fraction of all CPUs, 0..1
 	machineOK   bool
 }
 
 func diffCPU(a, b cpuSample) cpuDelta {
-	d := cpuDelta{wall: b.at.Sub(a.at), client: b.self - a.self, serverOK: a.serverOK && b.serverOK}
+	d := cpuDelta{wall: b.at.Sub(a.at), client: b.self.Sub(a.self), serverOK: a.serverOK && b.serverOK}
 	for i := range b.servers {
 		if i < len(a.servers) {
-			d.server += b.servers[i] - a.servers[i]
+			s := b.servers[i].Sub(a.servers[i])
+			d.server.User += s.User
+			d.server.System += s.System
 		}
 	}
 	if a.machineOK && b.machineOK && b.total > a.total {

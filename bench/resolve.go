@@ -129,6 +129,7 @@ func generatorConfig(sc *scenarios.Scenario, f Fleet, place Placement) (loadgen.
 		Reset:               sc.Close.Reset,
 		CloseNotify:         sc.Close.Notify != nil && *sc.Close.Notify,
 		Dial:                place.Dial,
+		ReuseKeyShare:       sc.TLS.ReuseKeyShare,
 	}
 	switch sc.TLS.Version {
 	case scenarios.TLS12:
@@ -178,6 +179,9 @@ func describeClient(cfg loadgen.Config) results.Client {
 	}
 	if cfg.Resume || cfg.SessionIDs {
 		c.SessionCache = "one session per client (its most recent), keyed by server name"
+	}
+	if n := cfg.ReuseKeyShare; n > 0 {
+		c.KeyShare = fmt.Sprintf("reused (lab mode, tls.reuse_key_share): each worker offered one key share in %d TLS 1.3 handshakes of its clients, on uTLS; real clients must not (RFC 9846 section 4.2.8)", n)
 	}
 	switch {
 	case cfg.InsecureSkipVerify:
@@ -247,6 +251,7 @@ func labels(sc *scenarios.Scenario) results.Labels {
 		l.MTLS, l.ClientKey = true, string(cc.Key)
 	}
 	l.ECH = sc.TLS.ECH
+	l.ReuseKeyShare = sc.TLS.ReuseKeyShare
 	if !sc.Target.Embedded() {
 		l.Server, l.Target = "remote", strings.Join(sc.Target.List(), ",")
 	}

@@ -41,6 +41,9 @@ func warnings(sc *scenarios.Scenario, run *results.Run) []results.Warning {
 	if sc.Target.InsecureSkipVerify {
 		add(results.WarnInsecureSkipVerify, "", "certificate verification was skipped, as the scenario asked (target.insecure_skip_verify): the handshakes did less work than a real client's")
 	}
+	if n := sc.TLS.ReuseKeyShare; n > 0 {
+		add(results.WarnReusedKeyShare, "", "lab mode: each worker reused one key share for %d handshakes (tls.reuse_key_share), which is not what a real client does (RFC 9846 section 4.2.8: clients MUST NOT); the generator's CPU per handshake is lower than a real client's, the server's work is the same", n)
+	}
 	if sc.AfterHandshake == scenarios.Close && sc.TLS.Version == scenarios.TLS13 && sc.Resumption != scenarios.ResumeNone {
 		add(results.WarnNoTLS13Ticket, "", "after_handshake is close: a TLS 1.3 ticket arrives after the handshake and is never read, so clients cannot resume")
 	}

@@ -118,5 +118,5 @@ func (w *workerInterval) flush(t *timeline) {
 		t.add(w.index, w.counts, w.hist)
 	}
 	w.counts = intervalCounts{}
-	w.hist.Reset()
+	resetHistogram(w.hist)
 }

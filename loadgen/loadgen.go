@@ -155,6 +155,18 @@ type Config struct {
 	// Resume is set.
 	SessionIDs bool
 
+	// ReuseKeyShare, when positive, is a lab mode, not what a real
+	// client does: each worker offers one key share (for the first of
+	// CurvePreferences, X25519 or P-256) in this many TLS 1.3 handshakes
+	// of its clients before it makes a new one, which RFC 9846 section
+	// 4.2.8 forbids clients and requires servers to accept. It saves the
+	// generator one scalar multiplication per handshake and changes
+	// nothing of the server's work. The handshakes run on uTLS (see
+	// keyshare.go). It needs Version TLS 1.3 and goes with neither
+	// ClientCertificate nor ECHConfigList. Zero: a fresh key share for
+	// every handshake (crypto/tls).
+	ReuseKeyShare int
+
 	// AfterHandshake is what a client does once the handshake completes.
 	AfterHandshake Action
 
@@ -240,6 +252,11 @@ type Config struct {
 	// namespace. Nil: d.DialContext(ctx, "tcp", address).
 	Dial func(ctx context.Context, d *net.Dialer, address string) (net.Conn, error)
 
+	// NetDialer makes every connection with net's dialer, never on the
+	// raw path (rawconn_linux.go): the connection path before it, kept
+	// for A/B comparisons. False: the raw path where it applies.
+	NetDialer bool
+
 	// RoundTrips counts, on every connection, the handshake's round trips
 	// (the client's writes each followed by a read that needed new data)
 	// and the bytes of the server's first flight, into each kind's
@@ -303,7 +320,8 @@ type Generator struct {
 	cfg      Config
 	clients  []*client
 	workers  []*worker
-	inflight []paddedCount // per node, for LeastConn
+	inflight []paddedCount  // per node, for LeastConn
+	raddrs   []*net.TCPAddr // per node, its address on the raw path (nil: not on it)
 }
 
 // paddedCount is a counter on a cache line of its own.
@@ -334,10 +352,12 @@ func New(cfg Config) (*Generator, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	g := &Generator{clock: clk, cfg: cfg, clients: cfg.Shard.newClients(&cfg), inflight: make([]paddedCount, len(cfg.Targets))}
+	g := &Generator{clock: clk, cfg: cfg, clients: cfg.Shard.newClients(&cfg), inflight: make([]paddedCount, len(cfg.Targets)), raddrs: rawAddrs(&cfg)}
+	var chains *chainCache
 	var verify func(tls.ConnectionState) error
 	if cfg.CacheVerifiedChains && !cfg.InsecureSkipVerify {
-		verify = newChainCache(cfg.RootCAs, cfg.ServerName, clk.Now).verify
+		chains = newChainCache(cfg.RootCAs, cfg.ServerName, clk.Now)
+		verify = chains.verify
 	}
 	seed := cfg.Seed
 	if seed == 0 {
@@ -393,6 +413,14 @@ func New(cfg Config) (*Generator, error) {
 			return cert, nil
 		}
 		wk.tls.EncryptedClientHelloConfigList = cfg.ECHConfigList
+		if cfg.ReuseKeyShare > 0 {
+			wk.ksID, wk.ksCurve, _ = keyShareCurve(cfg.CurvePreferences) // validated
+			var vc func([]*x509.Certificate) error
+			if chains != nil {
+				vc = chains.verifyChain
+			}
+			wk.labTLS = wk.newLabConfig(vc)
+		}
 		g.workers[w] = wk
 	}
 	return g, nil
@@ -417,6 +445,20 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.SessionIDs && cfg.ClientCertificate != nil {
 		errs = append(errs, errors.New("the session-ID engine presents no client certificate"))
+	}
+	if cfg.ReuseKeyShare < 0 {
+		errs = append(errs, fmt.Errorf("reuse_key_share must not be negative, got %d", cfg.ReuseKeyShare))
+	}
+	if cfg.ReuseKeyShare > 0 {
+		if cfg.Version != tls.VersionTLS13 {
+			errs = append(errs, errors.New("reuse_key_share needs TLS 1.3 (a TLS 1.2 client's ECDHE key is made inside the key exchange, out of reach)"))
+		}
+		if cfg.ClientCertificate != nil || len(cfg.ECHConfigList) > 0 {
+			errs = append(errs, errors.New("reuse_key_share goes with neither a client certificate nor ECH"))
+		}
+		if _, _, err := keyShareCurve(cfg.CurvePreferences); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(cfg.ECHConfigList) > 0 && cfg.Version != tls.VersionTLS13 {
 		errs = append(errs, errors.New("ECH needs TLS 1.3"))

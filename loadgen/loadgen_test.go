@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -302,7 +304,10 @@ func cpuNow() time.Duration {
 
 // BenchmarkHandshake measures the generator's client CPU per handshake
 // against a server in another process (reported as client-cpu-us/op; the
-// ns/op figure is wall time with the server competing for the CPUs).
+// ns/op figure is wall time with the server competing for the CPUs), and
+// its allocations per handshake, crypto/tls's included (allocs/op, B/op:
+// a regression shows there). -netpath is the connection path of net's
+// dialer, beside the raw path the others take.
 func BenchmarkHandshake(b *testing.B) {
 	addr, pool := childServer(b)
 	for _, bc := range []struct {
@@ -310,17 +315,20 @@ func BenchmarkHandshake(b *testing.B) {
 		version uint16
 		resume  bool
 		cache   bool
+		netPath bool // net's dialer instead of the raw connection path
 	}{
-		{"tls12-full/verify=full", tls.VersionTLS12, false, false},
-		{"tls12-full/verify=cached", tls.VersionTLS12, false, true},
-		{"tls12-resumed", tls.VersionTLS12, true, true},
-		{"tls13-full/verify=full", tls.VersionTLS13, false, false},
-		{"tls13-full/verify=cached", tls.VersionTLS13, false, true},
-		{"tls13-resumed", tls.VersionTLS13, true, true},
+		{"tls12-full/verify=full", tls.VersionTLS12, false, false, false},
+		{"tls12-full/verify=cached", tls.VersionTLS12, false, true, false},
+		{"tls12-resumed", tls.VersionTLS12, true, true, false},
+		{"tls12-resumed-netpath", tls.VersionTLS12, true, true, true},
+		{"tls13-full/verify=full", tls.VersionTLS13, false, false, false},
+		{"tls13-full/verify=cached", tls.VersionTLS13, false, true, false},
+		{"tls13-resumed", tls.VersionTLS13, true, true, false},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			cfg := config(addr, pool, bc.version, bc.resume)
 			cfg.CacheVerifiedChains = bc.cache
+			cfg.NetDialer = bc.netPath
 			cfg.Clients, cfg.Concurrency = 16, 4
 			cfg.CurvePreferences = []tls.CurveID{tls.X25519}
 			g, err := loadgen.New(cfg)
@@ -389,7 +397,26 @@ func BenchmarkIdleClients(b *testing.B) {
 		rss := rssMB()
 		b.ReportMetric(rss, "rss-MB")
 		b.ReportMetric((rss-base)*1024/clients, "rss-KB/client")
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(live)
+		b.ReportMetric(float64(live[0].Value.Uint64())/(1<<20), "heap-live-MB")
+		if path := os.Getenv("IDLE_HEAP_PROFILE"); path != "" {
+			writeHeapProfile(b, path)
+		}
 		runtime.KeepAlive(g)
+	}
+}
+
+// writeHeapProfile writes the heap profile of the clients while they are
+// alive (IDLE_HEAP_PROFILE=file, for finding what a client holds).
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
 	}
 }
 

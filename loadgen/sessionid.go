@@ -476,9 +476,15 @@ func (w *worker) afterIDs(conn *IDConn) error {
 	default:
 		w.cc.SetDeadline(time.Now().Add(cfg.IOTimeout))
 	}
+	return w.drain(conn)
+}
+
+// drain reads from r to EOF or, with Config.CloseFirst, until the first
+// application data, for the engines on uTLS.
+func (w *worker) drain(r io.Reader) error {
 	for {
-		n, err := conn.Read(w.buf)
-		if n > 0 && cfg.CloseFirst {
+		n, err := r.Read(w.buf)
+		if n > 0 && w.g.cfg.CloseFirst {
 			return nil
 		}
 		if err != nil {

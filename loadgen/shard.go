@@ -113,9 +113,15 @@ func (s Shard) validate(clients, concurrency int) error {
 // newClients returns the shard's clients: ids Index, Index+Count, ... of
 // the whole run's, in order.
 func (s Shard) newClients(cfg *Config) []*client {
-	var out []*client
-	for id := s.Index; id < cfg.Clients; id += int(s.n()) {
-		c := &client{id: id, next: id % len(cfg.Targets)}
+	step := int(s.n())
+	n := (cfg.Clients - s.Index + step - 1) / step
+	// One array for them all: no per-client allocation, no slice grown
+	// and thrown away (100,000 clients are several MB).
+	all := make([]client, max(n, 0))
+	out := make([]*client, 0, len(all))
+	for i, id := 0, s.Index; id < cfg.Clients; i, id = i+1, id+step {
+		c := &all[i]
+		c.id, c.next = id, id%len(cfg.Targets)
 		if cfg.Resume {
 			c.slot.issuer = -1
 			c.cache = &c.slot
@@ -125,14 +131,22 @@ func (s Shard) newClients(cfg *Config) []*client {
 	return out
 }
 
+// clientView is the clients one worker serves: every step-th of all from
+// first on, n of them (a view, not a copy: 100,000 clients' pointers
+// copied per worker were 0.8 MB).
+type clientView struct {
+	all         []*client
+	first, step int
+	n           int
+}
+
+// at returns the view's i-th client.
+func (v clientView) at(i int) *client { return v.all[v.first+i*v.step] }
+
 // workerClients returns the clients worker w of workers serves: the w-th,
 // (w+workers)-th, ... of clients.
-func workerClients(clients []*client, w, workers int) []*client {
-	var out []*client
-	for i := w; i < len(clients); i += workers {
-		out = append(out, clients[i])
-	}
-	return out
+func workerClients(clients []*client, w, workers int) clientView {
+	return clientView{all: clients, first: w, step: workers, n: max((len(clients)-w+workers-1)/workers, 0)}
 }
 
 // workerStream is the random stream of the shard's worker w: the whole

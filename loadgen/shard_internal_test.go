@@ -89,8 +89,9 @@ func (p *plan) add(t *testing.T, tc shardCase, s Shard) {
 	}
 	p.workers += workers
 	for w := range workers {
-		for _, c := range workerClients(cs, w, workers) {
-			p.served = append(p.served, c.id)
+		v := workerClients(cs, w, workers)
+		for i := range v.n {
+			p.served = append(p.served, v.at(i).id)
 		}
 	}
 	for _, q := range s.quotas(tc.count, tc.clients, workers) {

@@ -102,7 +102,7 @@ func newTripStats() *tripStats {
 func (t *tripStats) reset() {
 	flight := t.flight
 	for _, h := range flight {
-		h.Reset()
+		resetHistogram(h)
 	}
 	*t = tripStats{flight: flight}
 }

@@ -38,7 +38,12 @@ func newChainCache(roots *x509.CertPool, name string, now func() time.Time) *cha
 // InsecureSkipVerify set: it does the chain verification crypto/tls would
 // have done, once per distinct chain.
 func (c *chainCache) verify(cs tls.ConnectionState) error {
-	certs := cs.PeerCertificates
+	return c.verifyChain(cs.PeerCertificates)
+}
+
+// verifyChain verifies the server's chain certs (leaf first), once per
+// distinct chain.
+func (c *chainCache) verifyChain(certs []*x509.Certificate) error {
 	if len(certs) == 0 {
 		return &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
 	}

@@ -46,7 +46,8 @@ func (r *Run) Measured() (Phase, error) {
 //     existed) is left empty; the pacing summaries merge over the
 //     open-loop phases.
 //   - Figures per handshake or per second are recomputed: the rate from
-//     the summed handshakes and windows; CPU and bytes per handshake as the
+//     the summed handshakes and windows; CPU per handshake (the total and its
+//     user and system parts, each alike) and bytes per handshake as the
 //     means of the phases' figures weighted by their completed handshakes
 //     (by kind, for a kind's bytes), which is the summed CPU or bytes over
 //     the summed handshakes; CPU utilisation, the machine's busy fraction
@@ -139,6 +140,7 @@ func addPhases(phases []Phase) (Phase, error) {
 	m := Phase{StartedAt: phases[0].StartedAt, EndedAt: phases[0].EndedAt, Measured: true}
 	var names []string
 	var cpuClient, cpuServer, bytesC, bytesS mean
+	var cpuSplit [4]mean // client user, client system, server user, server system
 	var kindBytes [2][2]mean
 	m.CPU.ServerObserved = true
 	var pred predictionSum
@@ -163,11 +165,19 @@ func addPhases(phases []Phase) (Phase, error) {
 		m.Handshakes.ECHOffered += h.ECHOffered
 		m.Handshakes.ECHAccepted += h.ECHAccepted
 		n := float64(h.Completed())
-		m.CPU.ClientS += p.CPU.ClientS
+		m.CPU.ClientS += p.CPU.ClientS // CPU seconds, and each part, add up
 		m.CPU.ServerS += p.CPU.ServerS
+		m.CPU.ClientUserS += p.CPU.ClientUserS
+		m.CPU.ClientSystemS += p.CPU.ClientSystemS
+		m.CPU.ServerUserS += p.CPU.ServerUserS
+		m.CPU.ServerSystemS += p.CPU.ServerSystemS
 		m.CPU.ServerObserved = m.CPU.ServerObserved && p.CPU.ServerObserved
 		cpuClient.add(p.CPUUSPerHandshake.Client, n)
 		cpuServer.add(p.CPUUSPerHandshake.Server, n)
+		c := p.CPUUSPerHandshake
+		for i, v := range [4]float64{c.ClientUser, c.ClientSystem, c.ServerUser, c.ServerSystem} {
+			cpuSplit[i].add(v, n)
+		}
 		bytesC.add(p.BytesPerHandshake.ClientToServer, n)
 		bytesS.add(p.BytesPerHandshake.ServerToClient, n)
 		for i, k := range []Kind{p.Kinds.Full, p.Kinds.Resumed} {
@@ -206,10 +216,12 @@ func addPhases(phases []Phase) (Phase, error) {
 	}
 	m.Name = strings.Join(names, "+")
 	m.CPUUSPerHandshake.Client = cpuClient.value()
+	m.CPUUSPerHandshake.ClientUser, m.CPUUSPerHandshake.ClientSystem = cpuSplit[0].value(), cpuSplit[1].value()
 	if m.CPU.ServerObserved {
 		m.CPUUSPerHandshake.Server = cpuServer.value()
+		m.CPUUSPerHandshake.ServerUser, m.CPUUSPerHandshake.ServerSystem = cpuSplit[2].value(), cpuSplit[3].value()
 	} else {
-		m.CPU.ServerS = 0
+		m.CPU.ServerS, m.CPU.ServerUserS, m.CPU.ServerSystemS = 0, 0, 0
 	}
 	m.BytesPerHandshake = Bytes{ClientToServer: bytesC.value(), ServerToClient: bytesS.value()}
 	m.Kinds.Full.BytesPerHandshake = Bytes{ClientToServer: kindBytes[0][0].value(), ServerToClient: kindBytes[0][1].value()}

@@ -48,8 +48,10 @@ func fullPhase(t *testing.T, name string, start time.Time, values []int64) Phase
 			Full:    Kind{Count: n, LatencyUS: Latency{Connect: s, Handshake: s, Total: s}, BytesPerHandshake: Bytes{ClientToServer: 300, ServerToClient: 1200}},
 			Resumed: Kind{LatencyUS: Latency{Connect: summaryOf(t, nil), Handshake: summaryOf(t, nil), Total: summaryOf(t, nil)}},
 		},
-		CPU:               CPU{ClientS: 1, ServerS: 0.5, ServerObserved: true, MachineBusy: 0.5, ClientUtil: 0.5, ServerUtil: 0.25},
-		CPUUSPerHandshake: CPUPerHandshake{Client: 1e6 / float64(n), Server: 0.5e6 / float64(n)},
+		CPU: CPU{ClientS: 1, ClientUserS: 0.75, ClientSystemS: 0.25, ServerS: 0.5, ServerUserS: 0.375, ServerSystemS: 0.125,
+			ServerObserved: true, MachineBusy: 0.5, ClientUtil: 0.5, ServerUtil: 0.25},
+		CPUUSPerHandshake: CPUPerHandshake{Client: 1e6 / float64(n), Server: 0.5e6 / float64(n),
+			ClientUser: 0.75e6 / float64(n), ClientSystem: 0.25e6 / float64(n), ServerUser: 0.375e6 / float64(n), ServerSystem: 0.125e6 / float64(n)},
 		BytesPerHandshake: Bytes{ClientToServer: 300, ServerToClient: 1200},
 		Errors:            map[string]int64{"timeout": 1},
 		ErrorDetails:      []ErrorDetail{{Class: "timeout", Stage: "handshake", Count: 1, Sample: "i/o timeout"}},
@@ -195,6 +197,12 @@ func TestMergePhases(t *testing.T) {
 		near("rate", m.RatePerS, n/4)
 		near("client CPU/hs", m.CPUUSPerHandshake.Client, 2e6/n)
 		near("server CPU/hs", m.CPUUSPerHandshake.Server, 1e6/n)
+		near("client user CPU/hs", m.CPUUSPerHandshake.ClientUser, 1.5e6/n)
+		near("client system CPU/hs", m.CPUUSPerHandshake.ClientSystem, 0.5e6/n)
+		near("server user CPU/hs", m.CPUUSPerHandshake.ServerUser, 0.75e6/n)
+		near("server system CPU/hs", m.CPUUSPerHandshake.ServerSystem, 0.25e6/n)
+		near("client user CPU s", m.CPU.ClientUserS, 1.5)
+		near("server system CPU s", m.CPU.ServerSystemS, 0.25)
 		near("bytes c→s", m.BytesPerHandshake.ClientToServer, 300)
 		near("full kind's bytes s→c", m.Kinds.Full.BytesPerHandshake.ServerToClient, 1200)
 		near("machine busy", m.CPU.MachineBusy, 0.5)

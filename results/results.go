@@ -177,6 +177,10 @@ type Labels struct {
 	// ECH is true when the clients offered Encrypted Client Hello
 	// (tls.ech).
 	ECH bool `json:"ech,omitempty"`
+	// ReuseKeyShare is tls.reuse_key_share, the lab mode in which each
+	// worker offers one key share in this many handshakes; 0: a fresh key
+	// share for every handshake, as real clients do.
+	ReuseKeyShare int `json:"reuse_key_share,omitempty"`
 }
 
 // TopologyLabels describe the server fleet of a run.
@@ -270,6 +274,10 @@ type Client struct {
 	// whose config list, with which public name; empty without ECH. The
 	// config list itself is not written.
 	ECH string `json:"ech,omitempty"`
+	// KeyShare says how the clients' key shares were made when it was not
+	// fresh for every handshake (tls.reuse_key_share, a lab mode); empty:
+	// a fresh key share for every handshake.
+	KeyShare string `json:"key_share,omitempty"`
 	// Clients and Concurrency are the population and the number of
 	// connections in flight (the whole run's, in a shard's result too).
 	Clients     int `json:"clients"`
@@ -312,8 +320,9 @@ type Phase struct {
 	// Kinds splits latency and bytes by handshake kind.
 	Kinds Kinds `json:"kinds"`
 
-	// CPUUSPerHandshake is CPU time (user + system) over the phase window
-	// divided by completed handshakes, in microseconds.
+	// CPUUSPerHandshake is CPU time over the phase window divided by
+	// completed handshakes, in microseconds: user + system (Client,
+	// Server), and each apart.
 	CPUUSPerHandshake CPUPerHandshake `json:"cpu_us_per_handshake"`
 
 	// CPU is the raw CPU time behind CPUUSPerHandshake and the machine's
@@ -483,20 +492,39 @@ type Kind struct {
 
 // CPUPerHandshake is CPU microseconds per completed handshake.
 type CPUPerHandshake struct {
-	// Client is the generator process (tlsbench itself).
+	// Client is the generator process (tlsbench itself), user + system.
 	Client float64 `json:"client"`
-	// Server is the server processes (read from /proc); 0 when the server
-	// is not observable (remote).
+	// Server is the server processes (read from /proc), user + system; 0
+	// when the server is not observable (remote).
 	Server float64 `json:"server"`
+	// ClientUser and ClientSystem split Client: CPU in user mode (the TLS
+	// engine, the Go runtime) and in the kernel (syscalls, and on loopback
+	// much of TCP's work for both ends, billed to whichever side makes the
+	// syscall). They add up to Client but for rounding.
+	ClientUser   float64 `json:"client_user"`
+	ClientSystem float64 `json:"client_system"`
+	// ServerUser and ServerSystem split Server likewise (/proc counts in
+	// 10 ms ticks, so each is exact to a tick over the window); 0 when the
+	// server is not observable.
+	ServerUser   float64 `json:"server_user"`
+	ServerSystem float64 `json:"server_system"`
 }
 
 // CPU is CPU time over a phase window.
 type CPU struct {
 	// ClientS is the generator's user+system CPU seconds (getrusage).
 	ClientS float64 `json:"client_s"`
+	// ClientUserS and ClientSystemS split ClientS into user and system
+	// (kernel) CPU seconds.
+	ClientUserS   float64 `json:"client_user_s"`
+	ClientSystemS float64 `json:"client_system_s"`
 	// ServerS is the server processes' user+system CPU seconds (from
 	// /proc/PID/stat); 0 when not observable.
 	ServerS float64 `json:"server_s"`
+	// ServerUserS and ServerSystemS split ServerS (utime and stime of
+	// /proc/PID/stat); 0 when not observable.
+	ServerUserS   float64 `json:"server_user_s"`
+	ServerSystemS float64 `json:"server_system_s"`
 	// ServerObserved is true when ServerS was measured.
 	ServerObserved bool `json:"server_observed"`
 	// MachineBusy is the whole machine's busy fraction (0..1 of all CPUs,

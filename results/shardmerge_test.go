@@ -157,6 +157,19 @@ func checkMerged(t *testing.T, m *Run, all []int64, parts [][]int64) {
 	if got, want := meas.CPUUSPerHandshake.Client, float64(n)*1e6/float64(total); math.Abs(got-want) > 1e-6*want {
 		t.Errorf("client CPU per handshake %.3f, want summed CPU / summed handshakes %.3f", got, want)
 	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"client user", meas.CPUUSPerHandshake.ClientUser, 0.75},
+		{"client system", meas.CPUUSPerHandshake.ClientSystem, 0.25},
+		{"server user", meas.CPUUSPerHandshake.ServerUser, 0.375},
+		{"server system", meas.CPUUSPerHandshake.ServerSystem, 0.125},
+	} {
+		if want := c.want * float64(n) * 1e6 / float64(total); math.Abs(c.got-want) > 1e-6*want {
+			t.Errorf("%s CPU per handshake %.3f, want summed CPU / summed handshakes %.3f", c.name, c.got, want)
+		}
+	}
 	if got := meas.CPU.ClientUtil; math.Abs(got-0.5*float64(n)) > 1e-9 {
 		t.Errorf("client cores %.2f, want the shards' sum %.2f", got, 0.5*float64(n))
 	}

@@ -36,8 +36,11 @@ const (
 	WarnClientCertNotRequested WarningCode = "client_cert_not_requested"
 	WarnECHNotAccepted         WarningCode = "ech_not_accepted"
 	WarnShardInexact           WarningCode = "shard_inexact"
-	WarnShardLate              WarningCode = "shard_late"
-	WarnStartSkew              WarningCode = "start_skew"
+	// The lab mode of a client that reuses its key share
+	// (tls.reuse_key_share).
+	WarnReusedKeyShare WarningCode = "reused_key_share"
+	WarnShardLate      WarningCode = "shard_late"
+	WarnStartSkew      WarningCode = "start_skew"
 )
 
 // warningCodes is every code with its meaning, in the order above.
@@ -72,6 +75,7 @@ func warningCodes() []struct {
 		{WarnFirstFlightExceedsInitCwnd, "the server's first flight was larger than its initial congestion window (initcwnd × MSS): the handshake waited one TCP round trip more"},
 		{WarnLinkSaturated, "the emulated link queued, delayed or dropped packets the scenario did not ask for: its latencies include the link's own limits"},
 		{WarnLabAdjusted, "the network lab could not run exactly as the scenario asked (the warning says what it did instead)"},
+		{WarnReusedKeyShare, "the clients reused their key shares (tls.reuse_key_share), a lab mode: real clients must not (RFC 9846 section 4.2.8), so the generator's CPU per handshake is below any real client's"},
 		{WarnClientCertNotRequested, "the clients had a certificate to present, but the server did not ask for it on some full handshakes: those were not mutual TLS"},
 		{WarnECHNotAccepted, "the clients offered ECH, but some completed handshakes did not accept it"},
 		{WarnShardInexact, "a setting that one generator applies over all its connections (least-conn balance) applies within each shard only"},

@@ -177,6 +177,18 @@ type TLS struct {
 	// a remote target's config list is read from target.ech_config_file.
 	// Every handshake must accept ECH. Default: false.
 	ECH bool `yaml:"ech" json:"ech,omitempty"`
+
+	// ReuseKeyShare is a lab mode, not what a real client does: each
+	// worker offers one key share in this many TLS 1.3 handshakes of its
+	// clients before it makes a new one (RFC 9846 section 4.2.8: clients
+	// MUST NOT reuse a key share; servers MUST accept one that is
+	// reused). It saves the generator one scalar multiplication per
+	// handshake and changes nothing of the server's work; the result
+	// records it and the summary warns about it. TLS 1.3 only; the first
+	// of tls.groups must be x25519 or p256; not with client_cert or ech.
+	// Default: 0, a fresh key share for every handshake. See
+	// keyshare.go.
+	ReuseKeyShare int `yaml:"reuse_key_share" json:"reuse_key_share,omitempty"`
 }
 
 // Chain is the shape of a throwaway certificate chain.

@@ -78,6 +78,7 @@ func (s *Scenario) Validate() error {
 	v.server(s)
 	v.clientCert(s)
 	v.ech(s)
+	v.reuseKeyShare(s)
 	if s.TLS.CertFile != "" && !s.Target.Embedded() {
 		v.add("tls.cert_file", "cert_file is served by the embedded testbed; the target is remote")
 	}

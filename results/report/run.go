@@ -106,6 +106,7 @@ func PhaseColumns() []Column {
 			}
 			return fmt.Sprintf("%.0f/%s", p.CPUUSPerHandshake.Client, server)
 		}},
+		{"CPU µs/hs user/sys client, server", "", WideOnly, cpuSplit},
 		{"bytes/hs c→s/s→c", "", WideOnly, func(_ *results.Run, p results.Phase) string {
 			return fmt.Sprintf("%.0f/%.0f", p.BytesPerHandshake.ClientToServer, p.BytesPerHandshake.ServerToClient)
 		}},
@@ -124,6 +125,24 @@ func PhaseColumns() []Column {
 			return strings.Join(items, ",")
 		}},
 	}
+}
+
+// cpuSplit is the user and system parts of the CPU per handshake, the
+// client's and the server's ("n/a" when the server is not observed);
+// empty for a file written before they were recorded.
+func cpuSplit(_ *results.Run, p results.Phase) string {
+	c := p.CPUUSPerHandshake
+	if c.ClientUser == 0 && c.ClientSystem == 0 {
+		return ""
+	}
+	if p.Handshakes.Completed() == 0 {
+		return "-"
+	}
+	server := "n/a"
+	if p.CPU.ServerObserved {
+		server = fmt.Sprintf("%.0f/%.0f", c.ServerUser, c.ServerSystem)
+	}
+	return fmt.Sprintf("%.0f/%.0f, %s", c.ClientUser, c.ClientSystem, server)
 }
 
 func kindP50(k results.Kind) string {

@@ -13,7 +13,8 @@ func summaryRun(name string, warnings ...results.WarningCode) *results.Run {
 	p := results.Phase{Name: "measure", Measured: true, WindowS: 6, RatePerS: 12345,
 		Handshakes: results.Handshakes{Total: 74070, Full: 70, Resumed: 74000, Offered: 74000},
 		LatencyUS:  results.Latency{Handshake: results.Summary{P50: 12345, P99: 123456, P999: 234567}},
-		CPU:        results.CPU{ServerObserved: true}, CPUUSPerHandshake: results.CPUPerHandshake{Client: 1234, Server: 2345},
+		CPU:        results.CPU{ServerObserved: true}, CPUUSPerHandshake: results.CPUPerHandshake{Client: 1234, Server: 2345,
+			ClientUser: 1000, ClientSystem: 234, ServerUser: 2000, ServerSystem: 345},
 		Prediction: &results.Prediction{ResumedShare: 1}}
 	r := &results.Run{Label: name, Phases: []results.Phase{{Name: "warmup"}, p}}
 	for _, c := range warnings {
@@ -128,4 +129,26 @@ func hasCell(c Column, runs []*results.Run) bool {
 		}
 	}
 	return false
+}
+
+// TestCPUSplitColumn: the wide view gives user and system CPU apart, the
+// client's and the server's; a file without them leaves the column out.
+func TestCPUSplitColumn(t *testing.T) {
+	t.Parallel()
+	var wide bytes.Buffer
+	if err := (View{Wide: true}).WriteRun(&wide, summaryRun("split")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(wide.String(), "CPU µs/hs user/sys client, server") || !strings.Contains(wide.String(), "1000/234, 2000/345") {
+		t.Errorf("wide view lacks the split CPU column or its cell:\n%s", wide.String())
+	}
+	old := summaryRun("old")
+	old.Phases[1].CPUUSPerHandshake = results.CPUPerHandshake{Client: 1234, Server: 2345}
+	wide.Reset()
+	if err := (View{Wide: true}).WriteRun(&wide, old); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(wide.String(), "user/sys") {
+		t.Errorf("a file without the split shows its column:\n%s", wide.String())
+	}
 }

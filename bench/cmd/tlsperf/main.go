@@ -28,10 +28,10 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/tlsbench/tlsbench/bench"
@@ -61,7 +61,31 @@ type options struct {
 	resumed     int // connections per tool in a resumed configuration
 	stime       time.Duration
 	quick       bool
+	rounds      int
+	tools       []string  // the tools to run, in the first round's order
+	variants    []variant // other tlsbench builds or settings, for A/B runs
+	lab         int       // tls.reuse_key_share of the lab tool (0: no lab tool)
+	only        []string  // configurations to run ("1.3-full", ...); empty: all
+	keys        []string  // certificate key types
+	procs       int       // GOMAXPROCS of tlsbench (0: Go's default, every CPU)
+	serve       string    // start nginx for this configuration, print its address, wait (-serve)
 }
+
+// variant is another tlsbench to run beside the first (-variant): a build
+// or the same binary with other environment settings, measured in the
+// same rounds against the same nginx (an A/B run).
+type variant struct {
+	name, path string
+	env        []string
+}
+
+// The tools tlsperf knows besides the variants.
+const (
+	toolTlsbench = "tlsbench"
+	toolLab      = "tlsbench-lab" // tlsbench with tls.reuse_key_share (a lab mode, not a real client)
+	toolH2load   = "h2load"
+	toolSTime    = "s_time"
+)
 
 // config is one configuration of the comparison.
 type config struct {
@@ -82,23 +106,38 @@ func (c config) String() string {
 type measurement struct {
 	Config config `json:"config"`
 	Tool   string `json:"tool"`
+	// Round is the round of the configuration (from 0): each round runs
+	// every tool once, in an order rotated from the previous round's.
+	Round int `json:"round"`
 	// Handshakes and Resumed are counted in nginx's access log.
 	Handshakes int64 `json:"handshakes"`
 	Resumed    int64 `json:"resumed"`
 	// WallS is the tool's run time; RatePerS is Handshakes / WallS.
 	WallS    float64 `json:"wall_s"`
 	RatePerS float64 `json:"rate_per_s"`
-	// ClientCPUUSPerHS is the tool process's user+system CPU (rusage) per
-	// handshake; ServerCPUUSPerHS nginx's (/proc) over the same run.
-	ClientCPUUSPerHS float64 `json:"client_cpu_us_per_hs"`
-	ServerCPUUSPerHS float64 `json:"server_cpu_us_per_hs"`
+	// ClientCPUUSPerHS is the tool process's user+system CPU (rusage,
+	// from its start to its exit) per handshake, ClientUserUSPerHS and
+	// ClientSystemUSPerHS its parts; ServerCPUUSPerHS and its parts are
+	// nginx's (/proc, 10 ms ticks) over the same run.
+	ClientCPUUSPerHS    float64 `json:"client_cpu_us_per_hs"`
+	ClientUserUSPerHS   float64 `json:"client_user_us_per_hs"`
+	ClientSystemUSPerHS float64 `json:"client_system_us_per_hs"`
+	ServerCPUUSPerHS    float64 `json:"server_cpu_us_per_hs"`
+	ServerUserUSPerHS   float64 `json:"server_user_us_per_hs"`
+	ServerSystemUSPerHS float64 `json:"server_system_us_per_hs"`
+	// InWindowCPUUSPerHS is, for tlsbench, its result file's own figure
+	// (cpu_us_per_handshake.client: the generator's CPU over the measured
+	// phase only, without the process's start and end); 0 for the peers.
+	InWindowCPUUSPerHS float64 `json:"in_window_cpu_us_per_hs,omitempty"`
 	// MaxRSSMB is the tool's peak resident memory.
 	MaxRSSMB float64 `json:"max_rss_mb"`
 	// Verifies says whether the tool verified the certificate chain.
 	Verifies string `json:"verifies"`
 	// Concurrency is the connections the tool kept in flight.
-	Concurrency int    `json:"concurrency"`
-	Error       string `json:"error,omitempty"`
+	Concurrency int `json:"concurrency"`
+	// Env is the environment a tlsbench variant ran with (-variant).
+	Env   []string `json:"env,omitempty"`
+	Error string   `json:"error,omitempty"`
 }
 
 // report is the JSON file tlsperf writes.
@@ -108,6 +147,59 @@ type report struct {
 	Versions     []string      `json:"tool_versions"`
 	Method       string        `json:"method"`
 	Measurements []measurement `json:"measurements"`
+}
+
+// listFlag is a comma-separated list flag.
+type listFlag struct{ list *[]string }
+
+func (f listFlag) String() string {
+	if f.list == nil {
+		return ""
+	}
+	return strings.Join(*f.list, ",")
+}
+
+func (f listFlag) Set(s string) error {
+	*f.list = nil
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			*f.list = append(*f.list, e)
+		}
+	}
+	return nil
+}
+
+// variantFlag collects -variant NAME=PATH [ENV=VALUE ...].
+type variantFlag struct{ list *[]variant }
+
+func (f variantFlag) String() string { return "" }
+
+func (f variantFlag) Set(s string) error {
+	fields := strings.Fields(s)
+	name, path, ok := strings.Cut(fieldOr(fields, 0), "=")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("want NAME=PATH [ENV=VALUE ...], got %q", s)
+	}
+	switch name {
+	case toolTlsbench, toolLab, toolH2load, toolSTime:
+		return fmt.Errorf("variant name %q is a tool's name", name)
+	}
+	v := variant{name: name, path: path}
+	for _, e := range fields[1:] {
+		if !strings.Contains(e, "=") {
+			return fmt.Errorf("variant %s: %q is not ENV=VALUE", name, e)
+		}
+		v.env = append(v.env, e)
+	}
+	*f.list = append(*f.list, v)
+	return nil
+}
+
+func fieldOr(f []string, i int) string {
+	if i < len(f) {
+		return f[i]
+	}
+	return ""
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -122,11 +214,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.resumed, "resumed", 8000, "connections per tool in a resumed configuration")
 	fs.DurationVar(&o.stime, "stime", 4*time.Second, "openssl s_time's run time")
 	fs.BoolVar(&o.quick, "quick", false, "ECDSA only, fewer connections")
+	fs.IntVar(&o.rounds, "rounds", 2, "rounds per configuration: each runs every tool once, the order rotated from round to round")
+	o.tools = []string{toolTlsbench, toolLab, toolH2load, toolSTime}
+	fs.Var(listFlag{&o.tools}, "tools", "the tools to run, comma-separated: tlsbench, tlsbench-lab (tls.reuse_key_share: -lab), h2load, s_time, and the names of -variant")
+	fs.Var(variantFlag{&o.variants}, "variant", "another tlsbench to run beside the first, for an A/B run: 'NAME=PATH [ENV=VALUE ...]' (repeatable; added to -tools after tlsbench)")
+	fs.IntVar(&o.lab, "lab", 64, "tls.reuse_key_share of the tlsbench-lab tool (a lab mode: a client that reuses its key share; 0 leaves the tool out)")
+	fs.Var(listFlag{&o.only}, "only", "configurations to run, comma-separated: 1.2-full, 1.2-resumed, 1.3-full, 1.3-resumed (every key); empty: all")
+	o.keys = []string{string(scenarios.ECDSAP256), string(scenarios.RSA2048)}
+	fs.Var(listFlag{&o.keys}, "keys", "the certificate key types, comma-separated (-quick: the first only)")
+	fs.IntVar(&o.procs, "procs", 1, "GOMAXPROCS of every tlsbench run: the cores its Go code may use at once, as h2load runs one thread (-t 1, its default) and s_time one; 0: Go's default (every CPU)")
+	fs.StringVar(&o.serve, "serve", "", "only start nginx for one ECDSA configuration (1.3-full, ...), print its address and CA file, and wait for a signal: for strace, perf and profiles of one tool")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if o.serve != "" {
+		return serve(ctx, o, stdout)
+	}
 	if o.quick {
 		o.full, o.resumed, o.stime = o.full/3, o.resumed/3, o.stime/2
+	}
+	if o.rounds < 1 {
+		return fmt.Errorf("-rounds must be at least 1, got %d", o.rounds)
+	}
+	tools, err := o.toolList()
+	if err != nil {
+		return err
 	}
 	for _, bin := range []string{"nginx", "h2load", "openssl", o.tlsbench} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -134,12 +246,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep := report{StartedAt: time.Now(), Machine: machine(), Versions: toolVersions(ctx, o.tlsbench),
-		Method: "handshakes counted in nginx's access log; client CPU = the tool process's rusage (user+system) / handshakes; server CPU = nginx's /proc/PID/stat delta over the tool's run / handshakes; rate = handshakes / the tool's wall time; nginx: 1 process (package realserver, http module), keepalive_requests 1, tickets and session cache on only for resumed configurations"}
-	keys := []scenarios.KeyType{scenarios.ECDSAP256, scenarios.RSA2048}
-	if o.quick {
+		Method: "handshakes counted in nginx's access log; client CPU = the tool process's rusage (user and system apart, from its start to its exit) / handshakes; " +
+			"server CPU = nginx's /proc/PID/stat utime and stime delta over the tool's run / handshakes; rate = handshakes / the tool's wall time; " +
+			"nginx: 1 process (package realserver, http module), keepalive_requests 1, tickets and session cache on only for resumed configurations; " +
+			fmt.Sprintf("tlsbench with GOMAXPROCS=%d (0: Go's default), h2load with one thread (-t 1), s_time single-threaded; ", o.procs) +
+			fmt.Sprintf("%d round(s) per configuration, each running every tool once in an order rotated from the previous round's; tables give medians over rounds and [min–max] of the ratios", o.rounds)}
+	var keys []scenarios.KeyType
+	for _, k := range o.keys {
+		keys = append(keys, scenarios.KeyType(k))
+	}
+	if o.quick && len(keys) > 1 {
 		keys = keys[:1]
 	}
-	tools := []string{"tlsbench", "h2load", "s_time"}
 	n := 0
 	for _, key := range keys {
 		certs, err := bench.EnsureCerts(o.certs, key)
@@ -149,9 +267,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for _, version := range []string{"1.2", "1.3"} {
 			for _, resumed := range []bool{false, true} {
 				c := config{Version: version, Key: string(key), Resumed: resumed}
+				if !o.selected(c) {
+					continue
+				}
 				fmt.Fprintf(stderr, "tlsperf: %s\n", c)
-				ms, err := measureConfig(ctx, o, c, certs, rotate(tools, n))
-				n++
+				ms, err := measureConfig(ctx, o, c, certs, tools, n)
+				n += o.rounds
 				rep.Measurements = append(rep.Measurements, ms...)
 				if err != nil {
 					return err
@@ -159,7 +280,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	writeTable(stdout, rep.Measurements)
+	writeRuns(stdout, rep.Measurements)
+	fmt.Fprintln(stdout)
+	writeSummary(stdout, rep.Measurements, tools, o.lab)
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
@@ -172,6 +295,81 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// serve starts nginx for the configuration -serve names (ECDSA P-256) and
+// keeps it until ctx ends.
+func serve(ctx context.Context, o options, stdout io.Writer) error {
+	version, kind, _ := strings.Cut(o.serve, "-")
+	c := config{Version: version, Key: string(scenarios.ECDSAP256), Resumed: kind == "resumed"}
+	if version != "1.2" && version != "1.3" || kind != "full" && kind != "resumed" {
+		return fmt.Errorf("-serve: want 1.2-full, 1.2-resumed, 1.3-full or 1.3-resumed, got %q", o.serve)
+	}
+	certs, err := bench.EnsureCerts(o.certs, scenarios.ECDSAP256)
+	if err != nil {
+		return err
+	}
+	ngx, err := startNginx(ctx, c, certs)
+	if err != nil {
+		return err
+	}
+	defer ngx.Stop()
+	fmt.Fprintf(stdout, "%s %s %d\n", ngx.Addresses[0], certs.CAFile, ngx.PIDs()[0])
+	<-ctx.Done()
+	return nil
+}
+
+// toolList returns the tools to run: -tools, with the variants after
+// tlsbench unless -tools names them, and without the lab tool when -lab
+// is 0.
+func (o options) toolList() ([]string, error) {
+	var out []string
+	named := map[string]bool{}
+	for _, t := range o.tools {
+		named[t] = true
+	}
+	for _, t := range o.tools {
+		switch {
+		case t == toolLab && o.lab <= 0:
+			continue
+		case t == toolTlsbench, t == toolLab, t == toolH2load, t == toolSTime, o.variant(t) != nil:
+		default:
+			return nil, fmt.Errorf("-tools: unknown tool %q", t)
+		}
+		out = append(out, t)
+		if t == toolTlsbench {
+			for _, v := range o.variants {
+				if !named[v.name] {
+					out = append(out, v.name)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("-tools: no tool to run")
+	}
+	return out, nil
+}
+
+func (o options) variant(name string) *variant {
+	for i := range o.variants {
+		if o.variants[i].name == name {
+			return &o.variants[i]
+		}
+	}
+	return nil
+}
+
+// selected says whether -only lets configuration c run.
+func (o options) selected(c config) bool {
+	if len(o.only) == 0 {
+		return true
+	}
+	kind := "full"
+	if c.Resumed {
+		kind = "resumed"
+	}
+	return slices.Contains(o.only, c.Version+"-"+kind)
+}
+
 // rotate returns tools starting at index n, so that no tool always runs
 // first (on a warmer or colder machine).
 func rotate(tools []string, n int) []string {
@@ -179,8 +377,9 @@ func rotate(tools []string, n int) []string {
 	return append(append([]string{}, tools[n:]...), tools[:n]...)
 }
 
-// measureConfig starts nginx for c and runs each tool against it.
-func measureConfig(ctx context.Context, o options, c config, certs bench.CertSet, tools []string) ([]measurement, error) {
+// measureConfig starts nginx for c and runs each tool against it, rounds
+// times, the order rotated (from n) round by round.
+func measureConfig(ctx context.Context, o options, c config, certs bench.CertSet, tools []string, n int) ([]measurement, error) {
 	ngx, err := startNginx(ctx, c, certs)
 	if err != nil {
 		return nil, err
@@ -188,56 +387,80 @@ func measureConfig(ctx context.Context, o options, c config, certs bench.CertSet
 	defer ngx.Stop()
 	addr, pid := ngx.Addresses[0], ngx.PIDs()[0]
 	var out []measurement
-	for _, tool := range tools {
-		m := measurement{Config: c, Tool: tool, Concurrency: o.concurrency}
-		before, berr := bench.ProcessCPU(pid)
-		countsBefore, cerr := ngx.Counts(ctx)
-		var ru *syscall.Rusage
-		var wall time.Duration
-		switch tool {
-		case "tlsbench":
-			m.Verifies = "yes (cached chain verification; handshake signature every time)"
-			ru, wall, err = runTlsbench(ctx, o, c, certs, addr)
-		case "h2load":
-			m.Verifies = "no (h2load does not verify certificates)"
-			ru, wall, err = runCmd(ctx, "h2load", "--h1", "-c", strconv.Itoa(o.concurrency), "-n", strconv.Itoa(count(o, c)),
-				"https://"+addr+"/")
-		case "s_time":
-			m.Verifies = "chain checked, failures not fatal"
-			m.Concurrency = 1
-			mode := "-new"
-			if c.Resumed {
-				mode = "-reuse"
+	for round := range o.rounds {
+		for _, tool := range rotate(tools, n+round) {
+			if tool == toolLab && c.Version != "1.3" {
+				continue // a key share is TLS 1.3's
 			}
-			ru, wall, err = runCmd(ctx, "openssl", "s_time", "-connect", addr, mode, "-time", strconv.Itoa(int(o.stime.Seconds())),
-				"-www", "/", "-CAfile", certs.CAFile, "-tls1_"+strings.TrimPrefix(c.Version, "1."))
-		}
-		after, aerr := bench.ProcessCPU(pid)
-		countsAfter, cerr2 := ngx.Counts(ctx)
-		// The tool's own failure first: nginx's counts may still tell
-		// what it managed.
-		if err = errors.Join(err, berr, aerr, cerr, cerr2); err != nil {
-			m.Error = err.Error()
-		}
-		if cerr == nil && cerr2 == nil {
-			m.Handshakes, m.Resumed = handshakes(countsBefore[0], countsAfter[0], c.Version)
-		}
-		m.WallS = wall.Seconds()
-		if ru != nil && m.Handshakes > 0 {
-			cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			m.ClientCPUUSPerHS = float64(cpu.Microseconds()) / float64(m.Handshakes)
-			if berr == nil && aerr == nil {
-				m.ServerCPUUSPerHS = float64((after - before).Microseconds()) / float64(m.Handshakes)
+			out = append(out, measureTool(ctx, o, c, certs, ngx, addr, pid, tool, round))
+			if ctx.Err() != nil {
+				return out, ctx.Err()
 			}
-			m.RatePerS = float64(m.Handshakes) / m.WallS
-			m.MaxRSSMB = float64(ru.Maxrss) / 1024
-		}
-		out = append(out, m)
-		if ctx.Err() != nil {
-			return out, ctx.Err()
 		}
 	}
 	return out, nil
+}
+
+// measureTool runs one tool once against nginx and measures it.
+func measureTool(ctx context.Context, o options, c config, certs bench.CertSet, ngx *realserver.Fleet, addr string, pid int, tool string, round int) measurement {
+	m := measurement{Config: c, Tool: tool, Round: round, Concurrency: o.concurrency}
+	before, berr := bench.ProcessCPUTimes(pid)
+	countsBefore, cerr := ngx.Counts(ctx)
+	var ru *syscall.Rusage
+	var wall time.Duration
+	var err error
+	switch tool {
+	case toolH2load:
+		m.Verifies = "no (h2load does not verify certificates)"
+		ru, wall, err = runCmd(ctx, nil, "h2load", "--h1", "-t", "1", "-c", strconv.Itoa(o.concurrency), "-n", strconv.Itoa(count(o, c)),
+			"https://"+addr+"/")
+	case toolSTime:
+		m.Verifies = "chain checked, failures not fatal"
+		m.Concurrency = 1
+		mode := "-new"
+		if c.Resumed {
+			mode = "-reuse"
+		}
+		ru, wall, err = runCmd(ctx, nil, "openssl", "s_time", "-connect", addr, mode, "-time", strconv.Itoa(int(o.stime.Seconds())),
+			"-www", "/", "-CAfile", certs.CAFile, "-tls1_"+strings.TrimPrefix(c.Version, "1."))
+	default: // tlsbench, the lab tool, a variant
+		m.Verifies = "yes (cached chain verification; handshake signature every time)"
+		bin, reuse := o.tlsbench, 0
+		if tool == toolLab {
+			reuse = o.lab
+		}
+		if o.procs > 0 {
+			m.Env = []string{"GOMAXPROCS=" + strconv.Itoa(o.procs)}
+		}
+		if v := o.variant(tool); v != nil {
+			bin, m.Env = v.path, append(m.Env, v.env...) // the variant's settings win
+		}
+		ru, wall, m.InWindowCPUUSPerHS, err = runTlsbench(ctx, o, c, certs, addr, bin, m.Env, reuse)
+	}
+	after, aerr := bench.ProcessCPUTimes(pid)
+	countsAfter, cerr2 := ngx.Counts(ctx)
+	// The tool's own failure first: nginx's counts may still tell what it
+	// managed.
+	if err = errors.Join(err, berr, aerr, cerr, cerr2); err != nil {
+		m.Error = err.Error()
+	}
+	if cerr == nil && cerr2 == nil {
+		m.Handshakes, m.Resumed = handshakes(countsBefore[0], countsAfter[0], c.Version)
+	}
+	m.WallS = wall.Seconds()
+	if ru != nil && m.Handshakes > 0 {
+		hs := float64(m.Handshakes)
+		perHS := func(d time.Duration) float64 { return float64(d.Microseconds()) / hs }
+		t := bench.RusageTimes(ru)
+		m.ClientCPUUSPerHS, m.ClientUserUSPerHS, m.ClientSystemUSPerHS = perHS(t.Total()), perHS(t.User), perHS(t.System)
+		if berr == nil && aerr == nil {
+			d := after.Sub(before)
+			m.ServerCPUUSPerHS, m.ServerUserUSPerHS, m.ServerSystemUSPerHS = perHS(d.Total()), perHS(d.User), perHS(d.System)
+		}
+		m.RatePerS = hs / m.WallS
+		m.MaxRSSMB = float64(ru.Maxrss) / 1024
+	}
+	return m
 }
 
 // handshakes returns the handshakes of version nginx logged between two
@@ -257,11 +480,15 @@ func count(o options, c config) int {
 	return o.full
 }
 
-// runCmd runs a tool and returns its rusage and wall time.
-func runCmd(ctx context.Context, name string, args ...string) (*syscall.Rusage, time.Duration, error) {
+// runCmd runs a tool, with env added to tlsperf's environment, and
+// returns its rusage and wall time.
+func runCmd(ctx context.Context, env []string, name string, args ...string) (*syscall.Rusage, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -285,31 +512,46 @@ func lastLine(s string) string {
 	return s
 }
 
-// runTlsbench runs tlsbench against nginx with the same work per connection
-// as the peers: one HTTP/1.1 request, the response read to EOF.
-func runTlsbench(ctx context.Context, o options, c config, certs bench.CertSet, addr string) (*syscall.Rusage, time.Duration, error) {
+// runTlsbench runs tlsbench (bin, with env) against nginx with the same
+// work per connection as the peers: one HTTP/1.1 request, the response
+// read to EOF. reuse, when positive, is tls.reuse_key_share (the lab
+// tool). It returns the process's rusage, its wall time and its result's
+// own CPU per handshake over the measured phase.
+func runTlsbench(ctx context.Context, o options, c config, certs bench.CertSet, addr, bin string, env []string, reuse int) (*syscall.Rusage, time.Duration, float64, error) {
 	dir, err := os.MkdirTemp("", "tlsperf-*")
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	defer os.RemoveAll(dir)
 	resumption := "none"
 	if c.Resumed {
 		resumption = "tickets"
 	}
+	lab := ""
+	if reuse > 0 {
+		lab = fmt.Sprintf(", reuse_key_share: %d", reuse)
+	}
 	sc := fmt.Sprintf(`name: perf-tlsbench
-tls: {version: "%s", key: %s, groups: [x25519, p256]}
+tls: {version: "%s", key: %s, groups: [x25519, p256]%s}
 resumption: %s
 after_handshake: http
 clients: {count: %d, concurrency: %d}
 phases: [{name: measure, count: %d}]
 target: {address: "%s", server_name: %s, ca_file: "%s"}
-`, c.Version, c.Key, resumption, 4*o.concurrency, o.concurrency, count(o, c), addr, bench.ServerName, certs.CAFile)
+`, c.Version, c.Key, lab, resumption, 4*o.concurrency, o.concurrency, count(o, c), addr, bench.ServerName, certs.CAFile)
 	file := filepath.Join(dir, "perf.yaml")
 	if err := os.WriteFile(file, []byte(sc), 0o644); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	return runCmd(ctx, o.tlsbench, "run", "--progress", "off", "-o", dir, file)
+	out := filepath.Join(dir, "out")
+	ru, wall, err := runCmd(ctx, env, bin, "run", "--progress", "off", "-o", out, file)
+	inWindow := 0.0
+	if files, _ := filepath.Glob(filepath.Join(out, "*.json")); len(files) == 1 {
+		if r, rerr := results.Read(files[0]); rerr == nil && len(r.Phases) > 0 {
+			inWindow = r.Phases[len(r.Phases)-1].CPUUSPerHandshake.Client
+		}
+	}
+	return ru, wall, inWindow, err
 }
 
 // startNginx starts one nginx node on loopback for c (package
@@ -333,40 +575,6 @@ func startNginx(ctx context.Context, c config, certs bench.CertSet) (*realserver
 		cfg.TicketKeys, cfg.SessionCache = tlsfleet.PerNode, tlsfleet.PerNode
 	}
 	return realserver.Start(ctx, cfg)
-}
-
-func writeTable(w io.Writer, ms []measurement) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "configuration\ttool\ths/s\tresumed %\tclient µs/hs\tnginx µs/hs\tclient/nginx\tRSS MB\ttlsbench/peer rate\ttlsbench/peer client CPU\t")
-	base := map[config]measurement{}
-	for _, m := range ms {
-		if m.Tool == "tlsbench" {
-			base[m.Config] = m
-		}
-	}
-	for _, m := range ms {
-		res := 0.0
-		if m.Handshakes > 0 {
-			res = 100 * float64(m.Resumed) / float64(m.Handshakes)
-		}
-		ratio := "-"
-		if m.ServerCPUUSPerHS > 0 {
-			ratio = fmt.Sprintf("%.2f", m.ClientCPUUSPerHS/m.ServerCPUUSPerHS)
-		}
-		rate, cpu := "", ""
-		if b, ok := base[m.Config]; ok && m.Tool != "tlsbench" && m.RatePerS > 0 && m.ClientCPUUSPerHS > 0 {
-			rate = fmt.Sprintf("%.2f×", b.RatePerS/m.RatePerS)
-			cpu = fmt.Sprintf("%.2f×", b.ClientCPUUSPerHS/m.ClientCPUUSPerHS)
-		}
-		line := fmt.Sprintf("%s\t%s\t%.0f\t%.1f\t%.0f\t%.0f\t%s\t%.0f\t%s\t%s\t", m.Config, m.Tool, m.RatePerS, res,
-			m.ClientCPUUSPerHS, m.ServerCPUUSPerHS, ratio, m.MaxRSSMB, rate, cpu)
-		if m.Error != "" {
-			line += " error: " + m.Error
-		}
-		fmt.Fprintln(tw, line)
-	}
-	tw.Flush()
-	fmt.Fprintln(w, "client µs/hs: the tool process's user+system CPU per handshake (rusage); nginx µs/hs: nginx's over the same run (/proc); handshakes counted in nginx's log; s_time runs one connection at a time")
 }
 
 func machine() string {

@@ -1,0 +1,17 @@
+//go:build !linux
+
+package loadgen
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// rawDial is the raw connection path, which only Linux has (see
+// rawconn_linux.go); elsewhere net's dialer is used.
+func rawDial(context.Context, *net.TCPAddr, *net.TCPAddr, time.Duration) (net.Conn, error) {
+	return nil, errNoRawPath
+}
+
+const haveRawPath = false
