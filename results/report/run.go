@@ -471,5 +471,5 @@ func (v View) WriteSummary(w io.Writer, runs []*results.Run, repeats int) error 
 	default:
 		return nil
 	}
-	return WriteVariants(w, runs)
+	return v.WriteVariants(w, runs)
 }

@@ -32,30 +32,66 @@ func writeVariantLines(w io.Writer, run *results.Run) {
 	}
 }
 
-// variantMetrics are the metrics of the variant table, by Metric.ID.
-var variantMetrics = []string{"handshake_p50", "cpu_client", "cpu_server", "bytes_c2s", "bytes_s2c"}
+// variantColumn is a column of the variant table: its header and the
+// Metric.ID of its comparison ("" for the names).
+type variantColumn struct {
+	head, metric string
+	wideOnly     bool
+}
+
+// variantColumns are the variant table's columns. The default view fits
+// Width characters: the baseline's name and the bytes are wide-only.
+var variantColumns = []variantColumn{
+	{head: "variant"}, {head: "scenario"}, {head: "beside", wideOnly: true},
+	{head: "handshake p50 µs", metric: "handshake_p50"},
+	{head: "CPU µs/hs client", metric: "cpu_client"},
+	{head: "CPU µs/hs server", metric: "cpu_server"},
+	{head: "bytes/hs c→s", metric: "bytes_c2s", wideOnly: true},
+	{head: "bytes/hs s→c", metric: "bytes_s2c", wideOnly: true},
+}
+
+// WriteVariants writes the variant table in the default view (see
+// View.WriteVariants).
+func WriteVariants(w io.Writer, runs []*results.Run) error { return View{}.WriteVariants(w, runs) }
 
 // WriteVariants writes, for a set of runs, what mutual TLS and ECH cost:
 // a row per group run with one of them beside the group of the same setup
 // and resumption run without (results.Set.Variants), with the baseline's
-// and the variant's medians of handshake latency, CPU per handshake and
-// bytes per handshake each way, and their difference. Nothing when the
-// set has no such pair.
-func WriteVariants(w io.Writer, runs []*results.Run) error {
+// and the variant's medians of handshake latency and CPU per handshake
+// (and, in the wide view, the baseline's name and the bytes per handshake
+// each way), and their difference. Nothing when the set has no such pair.
+func (v View) WriteVariants(w io.Writer, runs []*results.Run) error {
 	pairs := results.NewSet(runs).Variants()
 	if len(pairs) == 0 {
 		return nil
 	}
-	t := &Table{Head: []string{"variant", "scenario", "beside", "handshake p50 µs", "CPU µs/hs client", "CPU µs/hs server", "bytes/hs c→s", "bytes/hs s→c"},
-		Right: []bool{false, false, false, true, true, true, true, true}}
+	var cols []variantColumn
+	t := &Table{}
+	for _, c := range variantColumns {
+		if c.wideOnly && !v.Wide {
+			continue
+		}
+		cols = append(cols, c)
+		t.Head = append(t.Head, c.head)
+		t.Right = append(t.Right, c.metric != "")
+	}
 	for _, p := range pairs {
 		cmp, err := results.Compare(p.Baseline.Runs, p.Variant.Runs, results.Rule{})
 		if err != nil {
 			continue
 		}
-		row := []string{p.What, p.Variant.Name, p.Baseline.Name}
-		for _, id := range variantMetrics {
-			row = append(row, variantCell(cmp, id))
+		var row []string
+		for _, c := range cols {
+			switch c.head {
+			case "variant":
+				row = append(row, p.What)
+			case "scenario":
+				row = append(row, p.Variant.Name)
+			case "beside":
+				row = append(row, p.Baseline.Name)
+			default:
+				row = append(row, variantCell(cmp, c.metric))
+			}
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -66,7 +102,11 @@ func WriteVariants(w io.Writer, runs []*results.Run) error {
 	if err := t.WriteText(w); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "medians over each side's runs; server CPU is the server processes' (n/a when not observed); a difference within noise is marked ~")
+	note := "medians over each side's runs; a difference within noise is marked ~;\nserver CPU is the server processes' (n/a when not observed)"
+	if !v.Wide {
+		note += "\n--wide also shows the baseline's name and the bytes per handshake each way"
+	}
+	_, err := fmt.Fprintln(w, note)
 	return err
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tlsbench/tlsbench/results"
 )
@@ -58,7 +59,7 @@ func TestWriteVariants(t *testing.T) {
 	plain := variantRun(t, "full", false, false, 700, 600, 333)
 	runs := []*results.Run{plain, variantRun(t, "mtls-full", true, false, 850, 1050, 1298), variantRun(t, "ech-full", false, true, 820, 700, 483)}
 	var b strings.Builder
-	if err := WriteVariants(&b, runs); err != nil {
+	if err := (View{Wide: true}).WriteVariants(&b, runs); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -72,6 +73,18 @@ func TestWriteVariants(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	b.Reset()
+	if err := WriteVariants(&b, runs); err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.Lines(b.String()) {
+		if n := utf8.RuneCountInString(strings.TrimRight(l, "\n")); n > Width {
+			t.Errorf("default view: a line of %d characters:\n%s", n, l)
+		}
+	}
+	if strings.Contains(b.String(), "333 → 1298") {
+		t.Errorf("default view shows the bytes:\n%s", b.String())
 	}
 	b.Reset()
 	if err := WriteVariants(&b, []*results.Run{plain}); err != nil || b.Len() != 0 {
