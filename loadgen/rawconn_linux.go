@@ -106,12 +106,16 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 	c := &rawConn{f: f, rc: rc, laddr: src, raddr: addr}
 	c.readF, c.writF = c.readOnce, c.writeOnce
 	// Wait until the socket is writable (connected or failed), within
-	// the timeout and ctx, as net's dialer does.
+	// the earlier of the timeout and ctx's deadline, as net's dialer does.
+	var deadline time.Time
 	if timeout > 0 {
-		f.SetWriteDeadline(time.Now().Add(timeout))
+		deadline = time.Now().Add(timeout)
 	}
-	if d, ok := ctx.Deadline(); ok {
-		f.SetWriteDeadline(d)
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	if !deadline.IsZero() {
+		f.SetWriteDeadline(deadline)
 	}
 	stop := context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Unix(1, 0)) })
 	// Not a wait first and a check after, as net's dialer does: the
