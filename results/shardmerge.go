@@ -49,8 +49,9 @@ type MergeOptions struct {
 //     and kind, and its percentiles read again: the merged p99 is the p99
 //     of all the shards' handshakes;
 //   - CPU seconds and bytes are summed and divided by the summed
-//     handshakes; CPU utilisation (cores) and an open loop's offered rate
-//     are summed; the machines' busy fraction is their mean;
+//     handshakes; CPU utilisation (cores, the link processes' too) and an
+//     open loop's offered rate are summed; the machines' busy fraction is
+//     their mean;
 //   - the window runs from the earliest shard's phase start to the latest
 //     one's end, and the rate is the summed handshakes over it;
 //   - the per-second intervals are aligned by their offset from the
@@ -314,7 +315,7 @@ func mergeShardPhase(ps []Phase) (Phase, error) {
 	}
 	var busy mean
 	m.CPU.ClientUtil, m.CPU.ServerUtil = 0, 0
-	var offered float64
+	var offered, linkUtil float64
 	for _, p := range ps {
 		busy.add(p.CPU.MachineBusy, p.WindowS)
 		m.CPU.ClientUtil += p.CPU.ClientUtil
@@ -322,6 +323,12 @@ func mergeShardPhase(ps []Phase) (Phase, error) {
 		if p.Pacing != nil {
 			offered += p.Pacing.OfferedRatePerS
 		}
+		if p.Link != nil {
+			linkUtil += p.Link.CPUUtil // each shard's lab has its own link process
+		}
+	}
+	if m.Link != nil {
+		m.Link.CPUUtil = linkUtil
 	}
 	m.CPU.MachineBusy = busy.value()
 	if !m.CPU.ServerObserved {

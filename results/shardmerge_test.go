@@ -358,3 +358,36 @@ func TestScenarioHashIgnoresTheFile(t *testing.T) {
 		t.Errorf("hashes %s %s %s: want the first two equal, the third not", a, b, c)
 	}
 }
+
+// Each shard behind a network lab has a link process of its own: the
+// merged link's cores are their sum, as the clients' are, and its CPU per
+// handshake the summed seconds over the summed handshakes.
+func TestMergeShardsAddsLinkCores(t *testing.T) {
+	t.Parallel()
+	const n = 3
+	_, parts := splitValues(n, 3000, 5)
+	var in []ShardResult
+	var handshakes int64
+	for i := range n {
+		r := shardRun(t, i, n, scenarioA, parts[i], 0)
+		for k := range r.Phases {
+			r.Phases[k].Link = &Link{RTTUS: 40000, CPUS: 0.2, CPUUtil: 0.1}
+		}
+		handshakes += r.Phases[1].Handshakes.Completed()
+		in = append(in, ShardResult{File: fmt.Sprintf("shard%d.json", i), Run: r})
+	}
+	m, err := MergeShards(in, MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := m.Phases[1].Link
+	if l == nil {
+		t.Fatal("merged phase has no link")
+	}
+	if got, want := l.CPUUtil, 0.1*n; math.Abs(got-want) > 1e-9 {
+		t.Errorf("link cores %.3f, want the shards' sum %.3f", got, want)
+	}
+	if got, want := l.CPUUSPerHandshake, 0.2*n*1e6/float64(handshakes); math.Abs(got-want) > 1e-6*want {
+		t.Errorf("link CPU per handshake %.3f, want summed CPU / summed handshakes %.3f", got, want)
+	}
+}
