@@ -212,8 +212,6 @@ func runScenarios(ctx context.Context, paths []string, f runFlags, stdout, stder
 	return nil
 }
 
-// announceTargets says, before anything starts, which scenarios send load
-// to another machine than this one.
 // announce says on stderr, before anything is sent, that who (a
 // scenario, the check) connects to addrs, not to this machine, when one of
 // them is not a loopback address.
