@@ -434,7 +434,7 @@ func (s *set) multiNode() bool {
 	return slices.ContainsFunc(s.entries, func(e *entry) bool { return e.labels.Topology.Nodes > 1 || len(e.merged.Matrix) > 1 })
 }
 
-// percentiles are the x values of a latency line, as 1/(1 − q): from 2
+// spectrumXs returns the x values of a latency line, as 1/(1 − q): from 2
 // (the median) to 10 000 (99.99 %), 16 per decade, and the labelled ones.
 func spectrumXs() []float64 {
 	var xs []float64
