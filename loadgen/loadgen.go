@@ -590,7 +590,10 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		if g.cfg.Poisson {
 			arrival = "poisson"
 		}
-		out.Pacing, err = g.collectPacing(rate, arrival)
+		var perr error
+		if out.Pacing, perr = g.collectPacing(rate, arrival); err == nil {
+			err = perr // collect's error, if any, comes first
+		}
 	}
 	if err != nil {
 		return out, err
