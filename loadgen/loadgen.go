@@ -485,7 +485,7 @@ func (cfg *Config) validate() error {
 // ctx is canceled; connections in flight then finish, within Config.Grace
 // after a cancellation. A canceled phase returns what it measured together
 // with ctx's error. progress, if not nil, is called about every 200 ms from
-// another goroutine.
+// another goroutine, and once more at the end, never two calls at once.
 func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) (results.Phase, error) {
 	if ph.Duration <= 0 && ph.Count <= 0 {
 		return results.Phase{}, errors.New("loadgen: phase needs a duration or a count")
@@ -567,8 +567,10 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	}
 	done := make(chan struct{})
 	probe := schedProbe(done)
+	progressed := make(chan struct{}) // closed when the ticking goroutine has returned
 	if progress != nil {
 		go func() {
+			defer close(progressed)
 			for g.clock.SleepUntil(g.clock.Now().Add(progressEvery), done) {
 				progress(g.progress(ph.Name, g.clock.Now().Sub(start)))
 			}
@@ -578,6 +580,9 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 	end := g.clock.Now()
 	close(done)
 	if progress != nil {
+		// A tick may be in its call still: the last call comes after it,
+		// not beside it (a progress bar is not safe for concurrent use).
+		<-progressed
 		progress(g.progress(ph.Name, end.Sub(start)))
 	}
 	out, err := g.collect(ph, start, end)
