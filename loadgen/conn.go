@@ -85,23 +85,108 @@ func (c *sessionCache) Put(_ string, cs *tls.ClientSessionState) {
 	c.puts++
 }
 
-// countingConn counts the bytes that pass through a net.Conn: TCP payload,
-// that is TLS records, without TCP/IP headers.
+// countingConn is the connection the TLS engines run on: it counts the
+// bytes that pass through the socket (TCP payload, that is TLS records,
+// without TCP/IP headers), and it saves syscalls on the way:
+//   - Writes wait in a buffer until the connection is next read or closed,
+//     then go out in one write: the client's last handshake flight and the
+//     HTTP request share a segment, as in a client that corks its socket
+//     (TLS 1.2 resumed, TLS 1.3; nothing is held while the client waits for
+//     the server, since waiting is reading). On loopback every write runs
+//     the server's receive path and wakes the server, inside the client's
+//     syscall.
+//   - Reads go through a read-ahead buffer: crypto/tls asks for a record
+//     header and a little more (576 bytes), so a server flight of 1-2 KB
+//     took two or three reads; it takes one.
+//
+// Nothing changes on the wire but segment boundaries, and nothing is held
+// back: Close writes what is pending before it closes.
 type countingConn struct {
 	net.Conn
-	in, out int64
+	in, out int64 // bytes read from and written to the socket
+	wbuf    []byte
+	werr    error  // the error of a write that flush made; every later call returns it
+	rbuf    []byte // read-ahead; rbuf[rpos:rend] is not read yet
+	rpos    int
+	rend    int
+}
+
+// readAhead is the size of a countingConn's read-ahead buffer: a server's
+// first flight with an RSA chain fits.
+const readAhead = 8 << 10
+
+// reset makes c the counting connection over conn, keeping its buffers.
+func (c *countingConn) reset(conn net.Conn) {
+	*c = countingConn{Conn: conn, wbuf: c.wbuf[:0], rbuf: c.rbuf}
 }
 
 func (c *countingConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.in += int64(n)
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
+	if c.rpos < c.rend {
+		n := copy(b, c.rbuf[c.rpos:c.rend])
+		c.rpos += n
+		return n, nil
+	}
+	if len(b) >= readAhead {
+		n, err := c.Conn.Read(b)
+		c.in += int64(n)
+		return n, err
+	}
+	if c.rbuf == nil {
+		c.rbuf = make([]byte, readAhead)
+	}
+	m, err := c.Conn.Read(c.rbuf)
+	c.in += int64(m)
+	n := copy(b, c.rbuf[:m])
+	c.rpos, c.rend = n, m
 	return n, err
 }
 
+// Write buffers b until the connection is read, closed or given a new
+// deadline.
 func (c *countingConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
+	if c.werr != nil {
+		return 0, c.werr
+	}
+	c.wbuf = append(c.wbuf, b...)
+	return len(b), nil
+}
+
+// flush writes what Write has buffered.
+func (c *countingConn) flush() error {
+	if len(c.wbuf) == 0 || c.werr != nil {
+		return c.werr
+	}
+	n, err := c.Conn.Write(c.wbuf)
 	c.out += int64(n)
-	return n, err
+	c.wbuf = c.wbuf[:0]
+	c.werr = err
+	return err
+}
+
+// SetDeadline writes what is pending under the deadline it was written
+// under, then sets the new one (crypto/tls writes its close_notify, then
+// sets a deadline of now).
+func (c *countingConn) SetDeadline(t time.Time) error {
+	c.flush()
+	return c.Conn.SetDeadline(t)
+}
+
+// SetWriteDeadline is as SetDeadline.
+func (c *countingConn) SetWriteDeadline(t time.Time) error {
+	c.flush()
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// Close writes what is pending, then closes the connection.
+func (c *countingConn) Close() error {
+	werr := c.flush()
+	if err := c.Conn.Close(); err != nil {
+		return err
+	}
+	return werr
 }
 
 // worker runs connections one after another for its clients.
@@ -112,6 +197,7 @@ type worker struct {
 	dialer  net.Dialer
 	buf     []byte
 	cc      countingConn // reused by every connection of the worker
+	spare   *rawConn     // a socket to connect again (the raw path; see rawSpare)
 	rt      tripConn     // around cc during a handshake (Config.RoundTrips)
 	stats   *stats
 	iv      workerInterval
@@ -268,7 +354,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		o.fail(StageConnect, err)
 		return
 	}
-	w.cc = countingConn{Conn: raw}
+	w.cc.reset(raw)
 	var tc *tls.Conn
 	defer func() {
 		if cfg.Reset {
@@ -281,7 +367,7 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 			raw.SetWriteDeadline(time.Now().Add(cfg.IOTimeout))
 			tc.Close()
 		}
-		raw.Close()
+		w.cc.Close() // what is pending first (a TLS 1.3 Finished, an alert)
 		o.in, o.out = w.cc.in, w.cc.out
 		w.cc.Conn, w.rt.Conn = nil, nil
 	}()

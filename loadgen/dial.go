@@ -25,9 +25,18 @@ func (w *worker) dial(ctx context.Context, node int) (net.Conn, error) {
 		if w.dialer.LocalAddr != nil {
 			src = w.dialer.LocalAddr.(*net.TCPAddr)
 		}
-		return rawDial(ctx, src, a, w.dialer.Timeout)
+		return rawDial(ctx, src, a, w.dialer.Timeout, &w.spare)
 	}
 	return w.dialer.DialContext(ctx, "tcp", cfg.Targets[node])
+}
+
+// dropSpare closes the worker's spare socket, if it has one (see
+// rawSpare): at the end of a phase.
+func (w *worker) dropSpare() {
+	if w.spare != nil {
+		w.spare.drop()
+		w.spare = nil
+	}
 }
 
 // rawAddrs returns, for each target, its address for the raw path, or nil

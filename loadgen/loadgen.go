@@ -558,6 +558,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer w.dropSpare()
 			if run.pacer != nil {
 				w.openLoop(run)
 			} else {

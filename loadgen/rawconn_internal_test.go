@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"io"
 	"net"
 	"testing"
 )
@@ -55,8 +56,9 @@ func TestRawDialConnects(t *testing.T) {
 		}
 	}()
 	a := ln.Addr().(*net.TCPAddr)
+	var spare *rawConn
 	for i := range 300 {
-		c, err := rawDial(context.Background(), nil, a, 5e9)
+		c, err := rawDial(context.Background(), nil, a, 5e9, &spare)
 		if err != nil {
 			t.Fatalf("connection %d: %v", i, err)
 		}
@@ -69,7 +71,128 @@ func TestRawDialConnects(t *testing.T) {
 		}
 		c.Close()
 	}
-	if _, err := rawDial(context.Background(), nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, 5e9); Classify(err) != ErrRefused {
+	if _, err := rawDial(context.Background(), nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, 5e9, &spare); Classify(err) != ErrRefused {
 		t.Errorf("dial to a closed port: %v (%s), want refused", err, Classify(err))
+	}
+}
+
+// TestRawSocketReuse: a connection that the server ended with a reset
+// (its close, then the client's write, as a client's close_notify after
+// nginx's) leaves its socket to the next connection, which connects from
+// a new port, reads and writes as a new socket's would, and so on; a
+// connection the client closes first is closed with a FIN and leaves no
+// spare; so does one with SetLinger; a refused connect on a reused socket
+// is refused.
+func TestRawSocketReuse(t *testing.T) {
+	if !haveRawPath {
+		t.Skip("no raw path on this system")
+	}
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	hold := make(chan bool, 1) // true: the next connection is held open
+	eofs := make(chan error, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case <-hold:
+				go func() {
+					b := make([]byte, 8)
+					_, err := c.Read(b) // the client's FIN: io.EOF, not a reset
+					eofs <- err
+					c.Close()
+				}()
+			default:
+				go func() { c.Write([]byte("hi")); c.Close() }()
+			}
+		}
+	}()
+	a := ln.Addr().(*net.TCPAddr)
+	var spare *rawConn
+	ports := map[int]bool{}
+	var first *rawConn
+	for i := range 50 {
+		c, err := rawDial(context.Background(), nil, a, 5e9, &spare)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		if i == 0 {
+			first = c.(*rawConn)
+		} else if c.(*rawConn) != first {
+			t.Fatalf("connection %d: a new socket, want the first one again", i)
+		}
+		port := c.LocalAddr().(*net.TCPAddr).Port
+		if ports[port] {
+			t.Fatalf("connection %d: port %d again", i, port)
+		}
+		ports[port] = true
+		b := make([]byte, 8)
+		if n, err := c.Read(b); n != 2 || err != nil {
+			t.Fatalf("connection %d: read %d bytes, %v", i, n, err)
+		}
+		if n, err := c.Read(b); n != 0 || err != io.EOF {
+			t.Fatalf("connection %d: read %d bytes, %v; want EOF", i, n, err)
+		}
+		if _, err := c.Write([]byte("bye")); err != nil { // the server resets
+			t.Fatalf("connection %d: write: %v", i, err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatalf("connection %d: close: %v", i, err)
+		}
+		if spare != first {
+			t.Fatalf("connection %d: not parked", i)
+		}
+		if err := c.Close(); err == nil {
+			t.Fatalf("connection %d: a second Close succeeded", i)
+		}
+	}
+	// The client closes first: a FIN, and no spare.
+	hold <- true
+	c, err := rawDial(context.Background(), nil, a, 5e9, &spare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := <-eofs; err != io.EOF {
+		t.Errorf("the server read %v after the client's close, want EOF (a FIN)", err)
+	}
+	if spare != nil {
+		t.Errorf("a connection the client closed first was parked")
+	}
+	// SetLinger: closed, not parked.
+	c, err = rawDial(context.Background(), nil, a, 5e9, &spare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.(*rawConn).SetLinger(0)
+	c.Read(make([]byte, 8))
+	c.Close()
+	if spare != nil {
+		t.Errorf("a connection with SetLinger was parked")
+	}
+	// A reused socket's refused connect.
+	c, err = rawDial(context.Background(), nil, a, 5e9, &spare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Read(make([]byte, 8))
+	c.Read(make([]byte, 8))
+	c.Write([]byte("bye"))
+	c.Close()
+	if spare == nil {
+		t.Fatal("not parked")
+	}
+	if _, err := rawDial(context.Background(), nil, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, 5e9, &spare); Classify(err) != ErrRefused {
+		t.Errorf("a reused socket's dial to a closed port: %v (%s), want refused", err, Classify(err))
+	}
+	if spare != nil {
+		t.Errorf("a refused socket was kept")
 	}
 }

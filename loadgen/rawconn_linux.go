@@ -37,11 +37,14 @@ import (
 
 // rawConn is a TCP connection on the raw path.
 type rawConn struct {
-	f      *os.File // registers the socket with the poller; its deadlines are the connection's
-	rc     syscall.RawConn
-	laddr  *net.TCPAddr // the source address, when bound
-	raddr  *net.TCPAddr
-	closed bool
+	f        *os.File // registers the socket with the poller; its deadlines are the connection's
+	rc       syscall.RawConn
+	family   int
+	laddr    *net.TCPAddr // the source address, when bound
+	raddr    *net.TCPAddr
+	closed   bool
+	lingered bool      // SetLinger was called: Close closes the socket
+	spare    **rawConn // where Close parks the socket for the next connection; nil: it closes it
 
 	// The current operation's buffer, result and error, for the callbacks
 	// (fields, so that the callbacks are made once per connection).
@@ -61,7 +64,10 @@ func rawSyscall(trap, a1, a2, a3 uintptr) (uintptr, syscall.Errno) {
 
 // rawDial connects to addr (an IP and port) from src (nil: the kernel's
 // choice) with a non-blocking socket; ctx and timeout bound the connect.
-func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout time.Duration) (net.Conn, error) {
+//
+// A worker's connections take turns on one socket where they can (see
+// park): spare is the worker's slot for it.
+func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout time.Duration, spare **rawConn) (net.Conn, error) {
 	family := syscall.AF_INET
 	if addr.IP.To4() == nil {
 		family = syscall.AF_INET6
@@ -73,38 +79,52 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 		}
 		return op
 	}
-	fd, e := rawSyscall(syscall.SYS_SOCKET, uintptr(family), syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, syscall.IPPROTO_TCP)
-	if e != 0 {
-		return nil, fail("socket", e)
-	}
-	one := int32(1)
-	if e := setsockopt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY, unsafe.Pointer(&one), 4); e != 0 {
-		syscall.Close(int(fd))
-		return nil, fail("setsockopt", e)
-	}
-	if src != nil {
-		sa, n := sockaddr(family, src)
-		if _, e := rawSyscall(syscall.SYS_BIND, fd, uintptr(sa), n); e != 0 {
-			syscall.Close(int(fd))
-			return nil, fail("bind", e)
+	var c *rawConn
+	if sp := *spare; sp != nil && sp.family == family && src == nil {
+		*spare = nil
+		c = sp
+		if e := c.connectAgain(addr); e != 0 {
+			c.drop()
+			return nil, fail("connect", e)
 		}
+		c.f.SetDeadline(time.Time{})
+	} else {
+		fd, e := rawSyscall(syscall.SYS_SOCKET, uintptr(family), syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, syscall.IPPROTO_TCP)
+		if e != 0 {
+			return nil, fail("socket", e)
+		}
+		one := int32(1)
+		if e := setsockopt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY, unsafe.Pointer(&one), 4); e != 0 {
+			syscall.Close(int(fd))
+			return nil, fail("setsockopt", e)
+		}
+		if src != nil {
+			sa, n := sockaddr(family, src)
+			if _, e := rawSyscall(syscall.SYS_BIND, fd, uintptr(sa), n); e != 0 {
+				syscall.Close(int(fd))
+				return nil, fail("bind", e)
+			}
+		}
+		sa, n := sockaddr(family, addr)
+		_, e = rawSyscall(syscall.SYS_CONNECT, fd, uintptr(sa), n)
+		if !connecting(e) {
+			syscall.Close(int(fd))
+			return nil, fail("connect", e)
+		}
+		f := os.NewFile(fd, "tcp")
+		rc, err := f.SyscallConn()
+		if err != nil {
+			f.Close()
+			return nil, fail("connect", err)
+		}
+		c = &rawConn{f: f, rc: rc, family: family}
+		c.readF, c.writF = c.readOnce, c.writeOnce
 	}
-	sa, n := sockaddr(family, addr)
-	_, e = rawSyscall(syscall.SYS_CONNECT, fd, uintptr(sa), n)
-	switch e {
-	case 0, syscall.EINPROGRESS, syscall.EALREADY, syscall.EINTR, syscall.EISCONN:
-	default:
-		syscall.Close(int(fd))
-		return nil, fail("connect", e)
+	c.laddr, c.raddr, c.closed, c.lingered, c.spare = src, addr, false, false, nil
+	if src == nil {
+		c.spare = spare
 	}
-	f := os.NewFile(fd, "tcp "+addr.String())
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, fail("connect", err)
-	}
-	c := &rawConn{f: f, rc: rc, laddr: src, raddr: addr}
-	c.readF, c.writF = c.readOnce, c.writeOnce
+	f, rc := c.f, c.rc
 	// Wait until the socket is writable (connected or failed), within
 	// the earlier of the timeout and ctx's deadline, as net's dialer does.
 	var deadline time.Time
@@ -124,7 +144,7 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 	// directly (TCP_INFO, one syscall), and a wait follows only while the
 	// SYN is unanswered.
 	var soErr syscall.Errno
-	err = rc.Write(func(fd uintptr) bool {
+	err := rc.Write(func(fd uintptr) bool {
 		var info syscall.TCPInfo
 		n := uint32(unsafe.Sizeof(info))
 		_, _, e := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&n)), 0)
@@ -154,7 +174,7 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 		err = soErr
 	}
 	if err != nil {
-		f.Close()
+		c.drop()
 		if ctxErr := ctx.Err(); ctxErr != nil && !isDeadline(err) {
 			err = ctxErr
 		}
@@ -278,11 +298,81 @@ func (c *rawConn) Close() error {
 		return c.opError("close", net.ErrClosed)
 	}
 	c.closed = true
+	if c.spare != nil && !c.lingered && c.park() {
+		if old := *c.spare; old != nil {
+			old.drop()
+		}
+		*c.spare = c
+		return nil
+	}
 	return c.f.Close()
+}
+
+// park readies the socket of a connection that has ended on both sides
+// for the worker's next connection, and says whether it did. It ends so
+// when the server resets it (TCP_CLOSE), which is how a connection to
+// nginx, the testbed or HAProxy ends: the server has sent its
+// close_notify and closed, and the client's close_notify draws a reset.
+// connect(AF_UNSPEC) then makes the socket unconnected and gives its port
+// back, and the pending error (EPIPE) is cleared. The next connect takes
+// a new ephemeral port, and nothing differs on the wire from a new
+// socket's connection, while the client skips socket, setsockopt, fcntl,
+// two epoll_ctl and close: the kernel's work of making and freeing a
+// socket, and the runtime's of registering it. A connection in any other
+// state (the client closes first, a reset close) is closed as before:
+// close(2) sends its FIN or reset.
+func (c *rawConn) park() bool {
+	ok := false
+	c.rc.Control(func(fd uintptr) {
+		var info syscall.TCPInfo
+		n := uint32(unsafe.Sizeof(info))
+		_, _, e := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&n)), 0)
+		if e != 0 || info.State != tcpClose {
+			return
+		}
+		getsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR) // clears it
+		unspec := syscall.RawSockaddr{Family: syscall.AF_UNSPEC}
+		_, e = rawSyscall(syscall.SYS_CONNECT, fd, uintptr(unsafe.Pointer(&unspec)), unsafe.Sizeof(unspec))
+		ok = e == 0
+	})
+	return ok
+}
+
+// connectAgain starts the connect of a parked socket to addr.
+func (c *rawConn) connectAgain(addr *net.TCPAddr) syscall.Errno {
+	e := syscall.Errno(0)
+	err := c.rc.Control(func(fd uintptr) {
+		sa, n := sockaddr(c.family, addr)
+		_, e = rawSyscall(syscall.SYS_CONNECT, fd, uintptr(sa), n)
+	})
+	if err != nil {
+		return syscall.EBADF
+	}
+	if connecting(e) {
+		return 0
+	}
+	return e
+}
+
+// connecting says whether a non-blocking connect's errno is a connect in
+// progress or done.
+func connecting(e syscall.Errno) bool {
+	switch e {
+	case 0, syscall.EINPROGRESS, syscall.EALREADY, syscall.EINTR, syscall.EISCONN:
+		return true
+	}
+	return false
+}
+
+// drop closes the socket for good.
+func (c *rawConn) drop() {
+	c.closed = true
+	c.f.Close()
 }
 
 // SetLinger sets SO_LINGER as (*net.TCPConn).SetLinger does.
 func (c *rawConn) SetLinger(sec int) error {
+	c.lingered = true
 	l := syscall.Linger{Onoff: 1, Linger: int32(sec)}
 	if sec < 0 {
 		l = syscall.Linger{}

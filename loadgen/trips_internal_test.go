@@ -29,7 +29,7 @@ func TestTripCountingDoesNotAllocate(t *testing.T) {
 	msg, reply := []byte("hello"), make([]byte, 5)
 	var o outcome
 	n := testing.AllocsPerRun(200, func() {
-		w.cc = countingConn{Conn: a}
+		w.cc.reset(a)
 		c := w.handshakeConn()
 		c.Write(msg)
 		c.Read(reply)
