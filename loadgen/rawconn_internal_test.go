@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 )
 
@@ -127,6 +128,11 @@ func TestRawSocketReuse(t *testing.T) {
 			first = c.(*rawConn)
 		} else if c.(*rawConn) != first {
 			t.Fatalf("connection %d: a new socket, want the first one again", i)
+		}
+		var soErr int
+		c.(*rawConn).rc.Control(func(fd uintptr) { soErr, _ = getsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR) })
+		if soErr != 0 {
+			t.Fatalf("connection %d: a pending error on the reused socket: %v", i, syscall.Errno(soErr))
 		}
 		port := c.LocalAddr().(*net.TCPAddr).Port
 		if ports[port] {

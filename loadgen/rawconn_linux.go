@@ -330,7 +330,11 @@ func (c *rawConn) park() bool {
 		if e != 0 || info.State != tcpClose {
 			return
 		}
-		getsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR) // clears it
+		// The reset's pending error (EPIPE) is cleared here, not left to
+		// the next connect (tcp_connect_init clears it too): an epoll
+		// event of EPOLLERR alone in between, while the socket is in
+		// SYN_SENT, marks it not pollable in Go's poller for good.
+		getsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
 		unspec := syscall.RawSockaddr{Family: syscall.AF_UNSPEC}
 		_, e = rawSyscall(syscall.SYS_CONNECT, fd, uintptr(unsafe.Pointer(&unspec)), unsafe.Sizeof(unspec))
 		ok = e == 0
