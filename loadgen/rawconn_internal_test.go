@@ -2,9 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"syscall"
+	"time"
 	"testing"
 )
 
@@ -200,5 +203,59 @@ func TestRawSocketReuse(t *testing.T) {
 	}
 	if spare != nil {
 		t.Errorf("a refused socket was kept")
+	}
+}
+
+// TestRawDialWaits: a connect that the server leaves unanswered (its
+// accept queue is full, so the kernel drops the SYN) waits, and ends at
+// the dial timeout, or when ctx is canceled, with the error net's dialer
+// gives.
+func TestRawDialWaits(t *testing.T) {
+	if !haveRawPath {
+		t.Skip("no raw path on this system")
+	}
+	t.Parallel()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 1); err != nil { // never accepted
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}
+	var spare *rawConn
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	// Fill the accept queue; then a connect stays in SYN_SENT.
+	var err2 error
+	for range 8 {
+		var c net.Conn
+		c, err2 = rawDial(context.Background(), nil, a, 300*time.Millisecond, &spare)
+		if err2 != nil {
+			break
+		}
+		held = append(held, c)
+	}
+	if err2 == nil || !errors.Is(err2, os.ErrDeadlineExceeded) {
+		t.Fatalf("dials to a full accept queue: %d connected, then %v; want a timeout", len(held), err2)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = rawDial(ctx, nil, a, time.Minute, &spare)
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 10*time.Second {
+		t.Errorf("a canceled dial: %v after %v, want context.Canceled at once", err, time.Since(start))
 	}
 }

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -125,26 +126,15 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 		c.spare = spare
 	}
 	f, rc := c.f, c.rc
-	// Wait until the socket is writable (connected or failed), within
-	// the earlier of the timeout and ctx's deadline, as net's dialer does.
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
-	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
-		deadline = d
-	}
-	if !deadline.IsZero() {
-		f.SetWriteDeadline(deadline)
-	}
-	stop := context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Unix(1, 0)) })
-	// Not a wait first and a check after, as net's dialer does: the
-	// writable edge may have been taken by the poller already (RawConn
-	// resets it before the first call), so the state is asked for
-	// directly (TCP_INFO, one syscall), and a wait follows only while the
-	// SYN is unanswered.
+	// On loopback the TCP handshake is over when connect returns: the
+	// state is asked for first (TCP_INFO, one syscall), and only while the
+	// SYN is unanswered does the dial wait until the socket is writable
+	// (connected or failed), within the earlier of the timeout and ctx's
+	// deadline, as net's dialer does. Not a wait first and a check after,
+	// as net's dialer does: the writable edge may have been taken by the
+	// poller already (RawConn resets it before the first call).
 	var soErr syscall.Errno
-	err := rc.Write(func(fd uintptr) bool {
+	check := func(fd uintptr) bool {
 		var info syscall.TCPInfo
 		n := uint32(unsafe.Sizeof(info))
 		_, _, e := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&n)), 0)
@@ -165,11 +155,12 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 			}
 		}
 		return true
-	})
-	if !stop() && err == nil {
-		err = ctx.Err()
 	}
-	f.SetWriteDeadline(time.Time{})
+	done := false
+	err := rc.Control(func(fd uintptr) { done = check(fd) })
+	if err == nil && !done {
+		err = waitConnect(ctx, f, rc, timeout, check)
+	}
 	if err == nil && soErr != 0 {
 		err = soErr
 	}
@@ -187,6 +178,28 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: addr, Err: err}
 	}
 	return c, nil
+}
+
+// waitConnect waits until check says the connect is over, within the
+// earlier of timeout and ctx's deadline, or until ctx is canceled.
+func waitConnect(ctx context.Context, f *os.File, rc syscall.RawConn, timeout time.Duration, check func(uintptr) bool) error {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	if !deadline.IsZero() {
+		f.SetWriteDeadline(deadline)
+	}
+	stop := context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Unix(1, 0)) })
+	err := rc.Write(check)
+	if !stop() && (err == nil || errors.Is(ctx.Err(), context.Canceled)) {
+		err = ctx.Err() // canceled: not the timeout its deadline of the past gives
+	}
+	f.SetWriteDeadline(time.Time{})
+	return err
 }
 
 func isDeadline(err error) bool { return err == os.ErrDeadlineExceeded }
