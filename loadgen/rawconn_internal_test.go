@@ -7,8 +7,8 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 )
 
 // TestRawPathChoice: the raw connection path is taken for IP targets,
