@@ -47,8 +47,31 @@ func TestSummary(t *testing.T) {
 			t.Errorf("row lacks %q:\n%s", want, row)
 		}
 	}
+	if !strings.Contains(b.String(), "TLS 1.3 ecdsa-p256 full: met, 0.84") {
+		t.Errorf("no verdict of the target:\n%s", b.String())
+	}
 	if strings.Contains(b.String(), "tlsbench-lab reuses") {
 		t.Error("the lab mode's note without the lab tool")
+	}
+}
+
+// TestVerdict: a configuration over the target says by how much, and
+// which part of the CPU is over nginx's.
+func TestVerdict(t *testing.T) {
+	t.Parallel()
+	c := config{Version: "1.2", Key: "ecdsa-p256"}
+	runs := []measurement{{ClientUserUSPerHS: 380, ClientSystemUSPerHS: 150, ServerUserUSPerHS: 400, ServerSystemUSPerHS: 110}}
+	got := verdict(c, 1.03, runs)
+	for _, want := range []string{"TLS 1.2 ecdsa-p256 full: MISSED by 3 % (1.03)", "user CPU -20 µs/hs", "system +40 µs/hs", "left: system: kernel work"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("verdict lacks %q: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "user: the cryptography") {
+		t.Errorf("user CPU under nginx's named as left: %s", got)
+	}
+	if got := verdict(c, 1.0, runs); !strings.Contains(got, "met, 1.00") {
+		t.Errorf("a ratio of 1.00: %s", got)
 	}
 }
 
