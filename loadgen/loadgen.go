@@ -320,6 +320,7 @@ type Generator struct {
 	cfg      Config
 	clients  []*client
 	workers  []*worker
+	lat      latencies      // the phase's latency histograms, shared by the workers
 	inflight []paddedCount  // per node, for LeastConn
 	raddrs   []*net.TCPAddr // per node, its address on the raw path (nil: not on it)
 }
@@ -372,7 +373,7 @@ func New(cfg Config) (*Generator, error) {
 			// handshake, and enabling it costs four setsockopt calls.
 			dialer: net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: -1},
 			buf:    make([]byte, 16<<10),
-			stats:  newStats(len(cfg.Targets)),
+			stats:  newStats(len(cfg.Targets), &g.lat),
 			iv:     workerInterval{hist: newIntervalHistogram()},
 		}
 		if cfg.RoundTrips {
@@ -531,6 +532,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 			run.pacer.end = start.Add(ph.Duration)
 		}
 	}
+	g.lat.reset()
 	for _, w := range g.workers {
 		w.stats.reset()
 		w.iv.index = 0
@@ -558,6 +560,7 @@ func (g *Generator) Run(ctx context.Context, ph Phase, progress func(Progress)) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer w.stats.flushLatencies()
 			defer w.dropSpare()
 			if run.pacer != nil {
 				w.openLoop(run)

@@ -17,8 +17,11 @@ func sampleOutcome(i int) outcome {
 // TestRecordDoesNotAllocate holds the hot path to zero allocations per
 // recorded handshake (allocations are counted, not timed).
 func TestRecordDoesNotAllocate(t *testing.T) {
-	s := newStats(1)
+	s := newStats(1, &latencies{})
 	o := sampleOutcome(1)
+	for range 2 * latencyBufLen { // the histograms are made at the first flush
+		s.record(&o)
+	}
 	if n := testing.AllocsPerRun(1000, func() { s.record(&o) }); n != 0 {
 		t.Errorf("record allocates %.1f times per handshake, want 0", n)
 	}
@@ -26,7 +29,7 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 
 // BenchmarkRecord measures the per-handshake recording path.
 func BenchmarkRecord(b *testing.B) {
-	s := newStats(3)
+	s := newStats(3, &latencies{})
 	outcomes := make([]outcome, 1024)
 	for i := range outcomes {
 		outcomes[i] = sampleOutcome(i)
@@ -79,5 +82,38 @@ func TestTimeline(t *testing.T) {
 	}
 	if g := got[2]; g.Resumed != 4 || g.Offered != 4 || g.IntervalS != 0.5 || g.RatePerS != 8 {
 		t.Errorf("second 2 = %+v, want 4 resumed over the last half second (8/s)", g)
+	}
+}
+
+// TestSharedLatencies: workers' latencies land in the one set of
+// histograms they share, whether their buffers filled or were flushed at
+// the end, and a value out of range is counted by the worker that had it.
+func TestSharedLatencies(t *testing.T) {
+	lat := &latencies{}
+	a, b := newStats(1, lat), newStats(1, lat)
+	o := sampleOutcome(1) // full
+	for range latencyBufLen + 10 {
+		a.record(&o)
+	}
+	far := sampleOutcome(1)
+	far.connect = 2 * time.Minute // past the histograms' 60 s
+	b.record(&far)
+	b.record(&o)
+	if got := lat.h[latHandshake][kindFull].TotalCount(); got >= int64(latencyBufLen+12) {
+		t.Fatalf("%d values before the buffers were flushed", got)
+	}
+	a.flushLatencies()
+	b.flushLatencies()
+	if got, want := lat.h[latHandshake][kindFull].TotalCount(), int64(latencyBufLen+12); got != want {
+		t.Errorf("%d handshake latencies in the shared histogram, want %d", got, want)
+	}
+	if got, want := lat.h[latConnect][kindFull].TotalCount(), int64(latencyBufLen+11); got != want {
+		t.Errorf("%d connect latencies, want %d (one out of range)", got, want)
+	}
+	if a.outOfRange != 0 || b.outOfRange != 2 { // its connect and its whole
+		t.Errorf("out of range: %d and %d, want 0 and 2", a.outOfRange, b.outOfRange)
+	}
+	if lat.h[latHandshake][kindResumed] != nil {
+		t.Error("a histogram of a kind no worker recorded was made")
 	}
 }

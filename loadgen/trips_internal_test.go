@@ -24,7 +24,7 @@ func TestTripCountingDoesNotAllocate(t *testing.T) {
 			}
 		}
 	}()
-	w := &worker{g: &Generator{cfg: Config{RoundTrips: true}}, stats: newStats(1)}
+	w := &worker{g: &Generator{cfg: Config{RoundTrips: true}}, stats: newStats(1, &latencies{})}
 	w.stats.trips = newTripStats()
 	msg, reply := []byte("hello"), make([]byte, 5)
 	var o outcome
