@@ -37,6 +37,27 @@ func TestRawPathChoice(t *testing.T) {
 	}
 }
 
+// serve accepts connections on a loopback port until the test ends, and
+// runs handle on each in a goroutine of its own.
+func serve(t *testing.T, handle func(net.Conn)) *net.TCPAddr {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr)
+}
+
 // TestRawDialConnects: many connections in a row to a server that writes
 // and closes at once all connect and read what it wrote (a lost writable
 // edge would leave a connect waiting until its timeout).
@@ -45,21 +66,7 @@ func TestRawDialConnects(t *testing.T) {
 		t.Skip("no raw path on this system")
 	}
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { c.Write([]byte("hi")); c.Close() }()
-		}
-	}()
-	a := ln.Addr().(*net.TCPAddr)
+	a := serve(t, func(c net.Conn) { c.Write([]byte("hi")); c.Close() })
 	var spare *rawConn
 	for i := range 300 {
 		c, err := rawDial(context.Background(), nil, a, 5e9, &spare)
@@ -92,33 +99,19 @@ func TestRawSocketReuse(t *testing.T) {
 		t.Skip("no raw path on this system")
 	}
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	hold := make(chan bool, 1) // true: the next connection is held open
 	eofs := make(chan error, 1)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			select {
-			case <-hold:
-				go func() {
-					b := make([]byte, 8)
-					_, err := c.Read(b) // the client's FIN: io.EOF, not a reset
-					eofs <- err
-					c.Close()
-				}()
-			default:
-				go func() { c.Write([]byte("hi")); c.Close() }()
-			}
+	a := serve(t, func(c net.Conn) {
+		select {
+		case <-hold:
+			b := make([]byte, 8)
+			_, err := c.Read(b) // the client's FIN: io.EOF, not a reset
+			eofs <- err
+		default:
+			c.Write([]byte("hi"))
 		}
-	}()
-	a := ln.Addr().(*net.TCPAddr)
+		c.Close()
+	})
 	var spare *rawConn
 	ports := map[int]bool{}
 	var first *rawConn
