@@ -136,6 +136,10 @@ func (j Job) Run(ctx context.Context, opts Options) (*results.Run, error) {
 		return nil, err
 	}
 	defer r.fleet.Stop()
+	percent, restore := sizeGC(r.cfg.Clients)
+	defer restore()
+	r.run.Client.GC = gcDescription(percent)
+	r.run.Client.GCPercent = percent
 	return r.finish(ctx, r.phases(ctx))
 }
 

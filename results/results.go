@@ -278,6 +278,12 @@ type Client struct {
 	// fresh for every handshake (tls.reuse_key_share, a lab mode); empty:
 	// a fresh key share for every handshake.
 	KeyShare string `json:"key_share,omitempty"`
+	// GCPercent is the garbage collector's target (GOGC) during the run:
+	// tlsbench sizes it for the clients (400 up to 10,000 clients, Go's
+	// default of 100 above) unless the user set GOGC; -1 is off. GC says
+	// the same in words.
+	GCPercent int    `json:"gc_percent,omitempty"`
+	GC        string `json:"gc,omitempty"`
 	// Clients and Concurrency are the population and the number of
 	// connections in flight (the whole run's, in a shard's result too).
 	Clients     int `json:"clients"`
