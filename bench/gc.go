@@ -2,8 +2,10 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 )
 
 // The garbage collector's target (GOGC) during a run, sized for its
@@ -24,11 +26,11 @@ const (
 
 // sizeGC sets the collector's target for a run of clients and returns
 // the target the run has and a function that puts the previous one back.
+// The target is the process's: runs that overlap in one process (none of
+// tlsbench's commands makes them) would share the last one set.
 func sizeGC(clients int) (percent int, restore func()) {
 	if v, ok := os.LookupEnv("GOGC"); ok && v != "" {
-		p := debug.SetGCPercent(100)
-		debug.SetGCPercent(p)
-		return p, func() {}
+		return gcPercentNow(), func() {}
 	}
 	percent = 100
 	if clients <= gcFewClients {
@@ -36,6 +38,19 @@ func sizeGC(clients int) (percent int, restore func()) {
 	}
 	prev := debug.SetGCPercent(percent)
 	return percent, func() { debug.SetGCPercent(prev) }
+}
+
+// gcPercentNow reads the collector's target without changing it (-1: off).
+func gcPercentNow() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 100
+	}
+	if v := s[0].Value.Uint64(); v < math.MaxInt32 {
+		return int(v)
+	}
+	return -1
 }
 
 // gcDescription says, for the result, what the collector's target was.

@@ -42,7 +42,7 @@ func TestSizeGC(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: target %d, want %d", tt.name, got, tt.want)
 		}
-		if now := gcTarget(); now != got {
+		if now := gcPercentNow(); now != got {
 			t.Errorf("%s: the collector's target is %d, sizeGC says %d", tt.name, now, got)
 		}
 		if d := gcDescription(got); !strings.Contains(d, tt.words) {

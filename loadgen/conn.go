@@ -87,25 +87,15 @@ func (c *sessionCache) Put(_ string, cs *tls.ClientSessionState) {
 
 // countingConn is the connection the TLS engines run on: it counts the
 // bytes that pass through the socket (TCP payload, that is TLS records,
-// without TCP/IP headers), and it saves syscalls on the way:
-//   - Writes wait in a buffer until the connection is next read or closed,
-//     then go out in one write: the client's last handshake flight and the
-//     HTTP request share a segment, as in a client that corks its socket
-//     (TLS 1.2 resumed, TLS 1.3; nothing is held while the client waits for
-//     the server, since waiting is reading). On loopback every write runs
-//     the server's receive path and wakes the server, inside the client's
-//     syscall.
-//   - Reads go through a read-ahead buffer: crypto/tls asks for a record
-//     header and a little more (576 bytes), so a server flight of 1-2 KB
-//     took two or three reads; it takes one.
-//
-// Nothing changes on the wire but segment boundaries, and nothing is held
-// back: Close writes what is pending before it closes.
+// without TCP/IP headers), and reads through a read-ahead buffer:
+// crypto/tls asks for a record header and a little more (576 bytes), so a
+// server flight of 1-2 KB took two or three reads; it takes one. Close
+// closes the connection at once, from any goroutine (crypto/tls calls it
+// from another one to interrupt a handshake whose context is canceled);
+// the worker ends a connection with release, which may keep its socket.
 type countingConn struct {
 	net.Conn
-	in, out int64 // bytes read from and written to the socket
-	wbuf    []byte
-	werr    error  // the error of a write that flush made; every later call returns it
+	in, out int64  // bytes read from and written to the socket
 	rbuf    []byte // read-ahead; rbuf[rpos:rend] is not read yet
 	rpos    int
 	rend    int
@@ -115,15 +105,12 @@ type countingConn struct {
 // first flight with an RSA chain fits.
 const readAhead = 8 << 10
 
-// reset makes c the counting connection over conn, keeping its buffers.
+// reset makes c the counting connection over conn, keeping its buffer.
 func (c *countingConn) reset(conn net.Conn) {
-	*c = countingConn{Conn: conn, wbuf: c.wbuf[:0], rbuf: c.rbuf}
+	*c = countingConn{Conn: conn, rbuf: c.rbuf}
 }
 
 func (c *countingConn) Read(b []byte) (int, error) {
-	if err := c.flush(); err != nil {
-		return 0, err
-	}
 	if c.rpos < c.rend {
 		n := copy(b, c.rbuf[c.rpos:c.rend])
 		c.rpos += n
@@ -144,49 +131,21 @@ func (c *countingConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// Write buffers b until the connection is read, closed or given a new
-// deadline.
 func (c *countingConn) Write(b []byte) (int, error) {
-	if c.werr != nil {
-		return 0, c.werr
-	}
-	c.wbuf = append(c.wbuf, b...)
-	return len(b), nil
-}
-
-// flush writes what Write has buffered.
-func (c *countingConn) flush() error {
-	if len(c.wbuf) == 0 || c.werr != nil {
-		return c.werr
-	}
-	n, err := c.Conn.Write(c.wbuf)
+	n, err := c.Conn.Write(b)
 	c.out += int64(n)
-	c.wbuf = c.wbuf[:0]
-	c.werr = err
-	return err
+	return n, err
 }
 
-// SetDeadline writes what is pending under the deadline it was written
-// under, then sets the new one (crypto/tls writes its close_notify, then
-// sets a deadline of now).
-func (c *countingConn) SetDeadline(t time.Time) error {
-	c.flush()
-	return c.Conn.SetDeadline(t)
-}
-
-// SetWriteDeadline is as SetDeadline.
-func (c *countingConn) SetWriteDeadline(t time.Time) error {
-	c.flush()
-	return c.Conn.SetWriteDeadline(t)
-}
-
-// Close writes what is pending, then closes the connection.
-func (c *countingConn) Close() error {
-	werr := c.flush()
-	if err := c.Conn.Close(); err != nil {
-		return err
+// release ends conn from the worker's goroutine: a raw-path connection
+// may keep its socket for the worker's next connection (see park), any
+// other is closed.
+func release(conn net.Conn) {
+	if r, ok := conn.(interface{ release() }); ok {
+		r.release()
+		return
 	}
-	return werr
+	conn.Close()
 }
 
 // worker runs connections one after another for its clients.
@@ -364,10 +323,11 @@ func (w *worker) connect(run *phaseRun, c *client, o *outcome) {
 		}
 		if cfg.CloseNotify && tc != nil && !o.failed {
 			// close_notify, then the socket; its bytes are counted.
+			// CloseWrite, not Close: the socket is the worker's to end.
 			raw.SetWriteDeadline(time.Now().Add(cfg.IOTimeout))
-			tc.Close()
+			tc.CloseWrite()
 		}
-		w.cc.Close() // what is pending first (a TLS 1.3 Finished, an alert)
+		release(raw)
 		o.in, o.out = w.cc.in, w.cc.out
 		w.cc.Conn, w.rt.Conn = nil, nil
 	}()

@@ -198,7 +198,7 @@ func (w *worker) connectLab(run *phaseRun, c *client, o *outcome, established ti
 	}
 	if cfg.CloseNotify && !o.failed {
 		w.cc.SetDeadline(time.Now().Add(cfg.IOTimeout))
-		u.Close()
+		u.CloseWrite() // close_notify; connect's deferred release ends the socket
 	}
 }
 

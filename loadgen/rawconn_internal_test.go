@@ -92,8 +92,8 @@ func TestRawDialConnects(t *testing.T) {
 // nginx's) leaves its socket to the next connection, which connects from
 // a new port, reads and writes as a new socket's would, and so on; a
 // connection the client closes first is closed with a FIN and leaves no
-// spare; so does one with SetLinger; a refused connect on a reused socket
-// is refused.
+// spare; so does one with SetLinger, and one that Close closed; a refused
+// connect on a reused socket is refused; a canceled context dials nothing.
 func TestRawSocketReuse(t *testing.T) {
 	if !haveRawPath {
 		t.Skip("no raw path on this system")
@@ -145,9 +145,7 @@ func TestRawSocketReuse(t *testing.T) {
 		if _, err := c.Write([]byte("bye")); err != nil { // the server resets
 			t.Fatalf("connection %d: write: %v", i, err)
 		}
-		if err := c.Close(); err != nil {
-			t.Fatalf("connection %d: close: %v", i, err)
-		}
+		c.(*rawConn).release()
 		if spare != first {
 			t.Fatalf("connection %d: not parked", i)
 		}
@@ -161,7 +159,7 @@ func TestRawSocketReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
+	c.(*rawConn).release()
 	if err := <-eofs; err != io.EOF {
 		t.Errorf("the server read %v after the client's close, want EOF (a FIN)", err)
 	}
@@ -175,7 +173,7 @@ func TestRawSocketReuse(t *testing.T) {
 	}
 	c.(*rawConn).SetLinger(0)
 	c.Read(make([]byte, 8))
-	c.Close()
+	c.(*rawConn).release()
 	if spare != nil {
 		t.Errorf("a connection with SetLinger was parked")
 	}
@@ -187,7 +185,7 @@ func TestRawSocketReuse(t *testing.T) {
 	c.Read(make([]byte, 8))
 	c.Read(make([]byte, 8))
 	c.Write([]byte("bye"))
-	c.Close()
+	c.(*rawConn).release()
 	if spare == nil {
 		t.Fatal("not parked")
 	}
@@ -196,6 +194,29 @@ func TestRawSocketReuse(t *testing.T) {
 	}
 	if spare != nil {
 		t.Errorf("a refused socket was kept")
+	}
+	// Close, from any goroutine, never parks; release after it does nothing.
+	c, err = rawDial(context.Background(), nil, a, 5e9, &spare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Read(make([]byte, 8))
+	c.Read(make([]byte, 8))
+	c.Write([]byte("bye"))
+	done := make(chan error)
+	go func() { done <- c.Close() }()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c.(*rawConn).release()
+	if spare != nil {
+		t.Errorf("a connection closed by Close was parked")
+	}
+	// A canceled context dials nothing.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := rawDial(ctx, nil, a, 5e9, &spare); !errors.Is(err, context.Canceled) {
+		t.Errorf("a dial with a canceled context: %v, want context.Canceled", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -43,9 +44,9 @@ type rawConn struct {
 	family   int
 	laddr    *net.TCPAddr // the source address, when bound
 	raddr    *net.TCPAddr
-	closed   bool
-	lingered bool      // SetLinger was called: Close closes the socket
-	spare    **rawConn // where Close parks the socket for the next connection; nil: it closes it
+	closed   atomic.Bool // by Close (any goroutine) or release (the worker's)
+	lingered bool        // SetLinger was called: release closes the socket
+	spare    **rawConn   // where release parks the socket for the next connection; nil: it closes it
 
 	// The current operation's buffer, result and error, for the callbacks
 	// (fields, so that the callbacks are made once per connection).
@@ -79,6 +80,13 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 			op.Source = src
 		}
 		return op
+	}
+	if err := ctx.Err(); err != nil { // as net's dialer: nothing is dialled
+		op := &net.OpError{Op: "dial", Net: "tcp", Addr: addr, Err: err}
+		if src != nil {
+			op.Source = src
+		}
+		return nil, op
 	}
 	var c *rawConn
 	if sp := *spare; sp != nil && sp.family == family && src == nil {
@@ -121,7 +129,8 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 		c = &rawConn{f: f, rc: rc, family: family}
 		c.readF, c.writF = c.readOnce, c.writeOnce
 	}
-	c.laddr, c.raddr, c.closed, c.lingered, c.spare = src, addr, false, false, nil
+	c.laddr, c.raddr, c.lingered, c.spare = src, addr, false, nil
+	c.closed.Store(false)
 	if src == nil {
 		c.spare = spare
 	}
@@ -306,19 +315,30 @@ func (c *rawConn) Write(b []byte) (int, error) {
 }
 
 // Close closes the socket (once; later calls return an error, as net's).
+// It may be called from another goroutine (crypto/tls does, to interrupt
+// a handshake whose context is canceled), and never keeps the socket.
 func (c *rawConn) Close() error {
-	if c.closed {
+	if !c.closed.CompareAndSwap(false, true) {
 		return c.opError("close", net.ErrClosed)
 	}
-	c.closed = true
+	return c.f.Close()
+}
+
+// release ends the connection from its worker's goroutine: it parks the
+// socket in the worker's spare slot when it can (see park), and closes it
+// otherwise. A connection closed already (Close) is left as it is.
+func (c *rawConn) release() {
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
 	if c.spare != nil && !c.lingered && c.park() {
 		if old := *c.spare; old != nil {
 			old.drop()
 		}
 		*c.spare = c
-		return nil
+		return
 	}
-	return c.f.Close()
+	c.f.Close()
 }
 
 // park readies the socket of a connection that has ended on both sides
@@ -383,7 +403,7 @@ func connecting(e syscall.Errno) bool {
 
 // drop closes the socket for good.
 func (c *rawConn) drop() {
-	c.closed = true
+	c.closed.Store(true)
 	c.f.Close()
 }
 

@@ -456,7 +456,7 @@ func (w *worker) connectIDs(run *phaseRun, c *client, o *outcome, established ti
 	// exist only in the cache. Measured against nginx 1.22 / OpenSSL 3.0:
 	// about 10 % of sessions lost without it, none with it.
 	w.cc.SetDeadline(time.Now().Add(cfg.IOTimeout))
-	conn.Close()
+	conn.u.CloseWrite() // close_notify; connect's deferred release ends the socket
 }
 
 // afterIDs performs the after-handshake action on a session-ID

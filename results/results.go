@@ -282,7 +282,7 @@ type Client struct {
 	// tlsbench sizes it for the clients (400 up to 10,000 clients, Go's
 	// default of 100 above) unless the user set GOGC; -1 is off. GC says
 	// the same in words.
-	GCPercent int    `json:"gc_percent,omitempty"`
+	GCPercent int    `json:"gc_percent"`
 	GC        string `json:"gc,omitempty"`
 	// Clients and Concurrency are the population and the number of
 	// connections in flight (the whole run's, in a shard's result too).
