@@ -70,8 +70,11 @@ func TestVerdict(t *testing.T) {
 	if strings.Contains(got, "user: the cryptography") {
 		t.Errorf("user CPU under nginx's named as left: %s", got)
 	}
-	if got := verdict(c, 1.0, runs); !strings.Contains(got, "met, 1.00") {
-		t.Errorf("a ratio of 1.00: %s", got)
+	if got := verdict(c, 1.004, runs); !strings.Contains(got, "met, 1.00") {
+		t.Errorf("a ratio shown as 1.00: %s", got)
+	}
+	if got := verdict(c, 1.006, runs); !strings.Contains(got, "MISSED by 1 % (1.01)") {
+		t.Errorf("a ratio shown as 1.01: %s", got)
 	}
 }
 
