@@ -1,7 +1,8 @@
 package loadgen
 
-// The certificate makers, for the external tests.
+// The certificate makers and the loopback server, for the external tests.
 var (
 	NewTestCert   = newTestCert
 	ValidTestCert = validTestCert
+	Serve         = serve
 )

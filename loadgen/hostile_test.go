@@ -8,30 +8,17 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tlsbench/tlsbench/loadgen"
 )
 
-// listen starts a loopback listener whose connections handle serves.
+// listen starts a loopback listener whose connections handle serves
+// (serve, the internal tests' helper).
 func listen(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go handle(c)
-		}
-	}()
-	return ln.Addr().String()
+	return loadgen.Serve(t, handle).String()
 }
 
 // TestHostileServers: each misbehaving server ends in its own error class,
@@ -54,7 +41,10 @@ func TestHostileServers(t *testing.T) {
 			}
 		}
 	}
-	var held []net.Conn
+	var (
+		mu   sync.Mutex
+		held []net.Conn // kept from the finalizer that would close them
+	)
 	tests := []struct {
 		name    string
 		handle  func(net.Conn)
@@ -64,7 +54,7 @@ func TestHostileServers(t *testing.T) {
 		want    loadgen.ErrorClass
 		sample  string
 	}{
-		{"accepts and never answers", func(c net.Conn) { held = append(held, c) }, goodPool, tls.VersionTLS13, nil, loadgen.ErrTimeout, "timeout"},
+		{"accepts and never answers", func(c net.Conn) { mu.Lock(); held = append(held, c); mu.Unlock() }, goodPool, tls.VersionTLS13, nil, loadgen.ErrTimeout, "timeout"},
 		{"answers with plain text", func(c net.Conn) {
 			c.Write([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"))
 			c.Close()

@@ -144,15 +144,13 @@ func rawDial(ctx context.Context, src *net.TCPAddr, addr *net.TCPAddr, timeout t
 	// poller already (RawConn resets it before the first call).
 	var soErr syscall.Errno
 	check := func(fd uintptr) bool {
-		var info syscall.TCPInfo
-		n := uint32(unsafe.Sizeof(info))
-		_, _, e := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&n)), 0)
+		state, e := tcpState(fd)
 		switch {
 		case e != 0:
 			soErr = e
-		case info.State == tcpSynSent:
+		case state == tcpSynSent:
 			return false
-		case info.State == tcpClose:
+		case state == tcpClose:
 			v, e := getsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
 			switch {
 			case e != 0:
@@ -229,6 +227,14 @@ func sockaddr(family int, a *net.TCPAddr) (unsafe.Pointer, uintptr) {
 func setsockopt(fd, level, name int, v unsafe.Pointer, n uintptr) syscall.Errno {
 	_, _, e := syscall.RawSyscall6(syscall.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(name), uintptr(v), n, 0)
 	return e
+}
+
+// tcpState returns the socket's TCP state (TCP_INFO: one syscall).
+func tcpState(fd uintptr) (uint8, syscall.Errno) {
+	var info syscall.TCPInfo
+	n := uint32(unsafe.Sizeof(info))
+	_, _, e := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&n)), 0)
+	return info.State, e
 }
 
 func getsockoptInt(fd, level, name int) (int, syscall.Errno) {
@@ -357,10 +363,7 @@ func (c *rawConn) release() {
 func (c *rawConn) park() bool {
 	ok := false
 	c.rc.Control(func(fd uintptr) {
-		var info syscall.TCPInfo
-		n := uint32(unsafe.Sizeof(info))
-		_, _, e := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO, uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&n)), 0)
-		if e != 0 || info.State != tcpClose {
+		if state, e := tcpState(fd); e != 0 || state != tcpClose {
 			return
 		}
 		// The reset's pending error (EPIPE) is cleared here, not left to
@@ -369,7 +372,7 @@ func (c *rawConn) park() bool {
 		// SYN_SENT, marks it not pollable in Go's poller for good.
 		getsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
 		unspec := syscall.RawSockaddr{Family: syscall.AF_UNSPEC}
-		_, e = rawSyscall(syscall.SYS_CONNECT, fd, uintptr(unsafe.Pointer(&unspec)), unsafe.Sizeof(unspec))
+		_, e := rawSyscall(syscall.SYS_CONNECT, fd, uintptr(unsafe.Pointer(&unspec)), unsafe.Sizeof(unspec))
 		ok = e == 0
 	})
 	return ok
